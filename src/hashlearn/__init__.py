@@ -1,0 +1,14 @@
+"""hashlearn: learning to hash, retrieval metrics and fast Hamming search.
+
+>>> import hashlearn
+>>> model = hashlearn.create("itq", n_bits=16, random_state=0)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from hashlearn._registry import create, list_methods, register  # noqa: E402
+from hashlearn.loading import load  # noqa: E402
+
+__all__ = ["__version__", "create", "list_methods", "load", "register"]

@@ -1,0 +1,139 @@
+"""Input checks shared by every public function.
+
+Each check raises a ``TypeError`` or ``ValueError`` whose message names the
+argument, says what was expected and what came instead (DESIGN.md decision 8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+MAX_BITS = 4096
+
+
+def check_n_bits(n_bits: Any, name: str = "n_bits", max_bits: int = MAX_BITS) -> int:
+    """Return ``n_bits`` as an int after checking it is in ``1..max_bits``.
+
+    >>> check_n_bits(32)
+    32
+    """
+    if isinstance(n_bits, bool) or not isinstance(n_bits, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(n_bits).__name__} {n_bits!r}")
+    if not 1 <= int(n_bits) <= max_bits:
+        raise ValueError(f"{name} must be between 1 and {max_bits}, got {n_bits}")
+    return int(n_bits)
+
+
+def n_bytes_for(n_bits: int) -> int:
+    """Number of bytes in one packed code of ``n_bits`` bits.
+
+    >>> n_bytes_for(12)
+    2
+    """
+    return (n_bits + 7) // 8
+
+
+def check_packed(codes: Any, n_bits: int, name: str = "codes") -> np.ndarray:
+    """Check that ``codes`` is a packed uint8 array of shape (n, ceil(n_bits/8)).
+
+    Padding bits past ``n_bits`` in the last byte must be zero, so that Hamming
+    distances never count them.
+
+    >>> check_packed(np.zeros((3, 2), np.uint8), n_bits=16).shape
+    (3, 2)
+    """
+    n_bits = check_n_bits(n_bits)
+    if not isinstance(codes, np.ndarray):
+        raise TypeError(
+            f"{name} must be a numpy array of packed uint8 codes, got {type(codes).__name__}"
+        )
+    if codes.dtype != np.uint8:
+        raise TypeError(
+            f"{name} must have dtype uint8 (packed codes, see hashlearn.codes.pack_bits), "
+            f"got {codes.dtype}"
+        )
+    expected = n_bytes_for(n_bits)
+    if codes.ndim != 2 or codes.shape[1] != expected:
+        raise ValueError(
+            f"{name} must have shape (n, {expected}) for n_bits={n_bits}, got {codes.shape}"
+        )
+    spare = expected * 8 - n_bits
+    if spare and codes.shape[0] and np.any(codes[:, -1] >> np.uint8(8 - spare)):
+        raise ValueError(
+            f"{name} has bits set past n_bits={n_bits} in its last byte; "
+            "were these codes packed with another n_bits?"
+        )
+    return codes
+
+
+def check_features(
+    X: Any, name: str = "X", min_samples: int = 1, dtype: Any = np.float64
+) -> np.ndarray:
+    """Return ``X`` as a finite 2-D float array with at least ``min_samples`` rows.
+
+    >>> check_features([[0.0, 1.0]]).shape
+    (1, 2)
+    """
+    if hasattr(X, "__array__") or isinstance(X, (list, tuple)):
+        try:
+            arr = np.asarray(X, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be numeric, could not convert: {exc}") from None
+    else:
+        raise TypeError(f"{name} must be an array-like of shape (n_samples, n_features), "
+                        f"got {type(X).__name__}")
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got an array of shape {arr.shape}"
+        )
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} needs at least {min_samples} sample(s), got {arr.shape[0]}")
+    if arr.shape[1] < 1:
+        raise ValueError(f"{name} needs at least 1 feature, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def check_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
+    """Check class labels (1-D integers) or a multi-label 0/1 matrix (2-D).
+
+    >>> check_labels([0, 1, 1], 3)
+    array([0, 1, 1])
+    """
+    if y is None:
+        raise ValueError(f"{name} is required: this method is supervised")
+    arr = np.asarray(y)
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must be 1-D class labels or a 2-D 0/1 label matrix, got shape {arr.shape}"
+        )
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} rows, expected {n_samples} (one per sample)")
+    if arr.ndim == 2:
+        if not np.all((arr == 0) | (arr == 1)):
+            raise ValueError(f"{name} as a 2-D label matrix must contain only 0 and 1")
+        return arr.astype(np.int8)
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise ValueError(f"{name} must contain integer class labels")
+        return arr.astype(np.int64)
+    if arr.dtype.kind not in "iub":
+        raise TypeError(f"{name} must contain integer class labels, got dtype {arr.dtype}")
+    return arr.astype(np.int64)
+
+
+def labels_to_onehot(y: np.ndarray) -> np.ndarray:
+    """Turn class labels into a one-hot matrix; pass a 0/1 label matrix through.
+
+    >>> labels_to_onehot(np.array([0, 2])).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if y.ndim == 2:
+        return y.astype(np.float64)
+    _, inverse = np.unique(y, return_inverse=True)
+    onehot = np.zeros((y.shape[0], int(inverse.max()) + 1 if y.size else 0))
+    onehot[np.arange(y.shape[0]), inverse] = 1.0
+    return onehot

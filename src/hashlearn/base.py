@@ -1,0 +1,101 @@
+"""The estimator interface every hashing method implements (DESIGN.md decision 2).
+
+Subclasses implement ``fit`` and ``project`` (real values before thresholding);
+``transform`` (0/1 bits), ``encode`` (packed codes), ``save`` and the state
+hooks used by :func:`hashlearn.load` come from here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from hashlearn import __version__
+from hashlearn._validation import check_features, check_n_bits
+from hashlearn.codes import binarize, pack_bits
+from hashlearn.persistence import save_model_folder
+
+
+class BaseHasher(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Base class of all hashers: real projection -> bits -> packed codes.
+
+    Subclasses set ``method_name`` (the registry name), store hyper-parameters
+    verbatim in ``__init__`` and implement ``fit`` and ``_project``.
+    """
+
+    method_name: ClassVar[str] = ""
+    supervised: ClassVar[bool] = False
+    n_bits: int
+
+    def project(self, X: Any) -> np.ndarray:
+        """Real-valued codes (n_samples, n_bits); bit k is 1 where column k >= 0."""
+        self._check_fitted()
+        X = check_features(X)
+        expected = getattr(self, "n_features_in_", X.shape[1])
+        if X.shape[1] != expected:
+            raise ValueError(f"X has {X.shape[1]} features, but this model was fitted "
+                             f"with {expected}")
+        return self._project(X)
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Unpacked bits (n_samples, n_bits) uint8 in {0, 1}."""
+        return binarize(self.project(X))
+
+    def encode(self, X: Any) -> np.ndarray:
+        """Packed codes (n_samples, ceil(n_bits/8)) uint8, LSB first."""
+        return pack_bits(self.transform(X))
+
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self)
+        except NotFittedError:
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit(X) first"
+            ) from None
+
+    def _validate_n_bits(self) -> int:
+        return check_n_bits(self.n_bits)
+
+    # --- persistence -------------------------------------------------------
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Save to a folder (config.json + safetensors arrays); no pickle.
+
+        Load it back with :func:`hashlearn.load`.
+        """
+        self._check_fitted()
+        arrays, state = self._get_state()
+        config = {
+            "method": self.method_name,
+            "params": self.get_params(deep=False),
+            "n_bits": int(self.n_bits),
+            "bit_order": "lsb",
+            "library_version": __version__,
+            "state": state,
+        }
+        return save_model_folder(folder, config, arrays)
+
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Learned attributes (ending in ``_``): arrays and JSON-able scalars."""
+        arrays: dict[str, np.ndarray] = {}
+        state: dict[str, Any] = {}
+        for key, value in vars(self).items():
+            if not key.endswith("_") or key.startswith("_"):
+                continue
+            if isinstance(value, np.ndarray):
+                arrays[key] = value
+            elif isinstance(value, (int, float, str, bool, list, np.integer, np.floating)):
+                state[key] = value.item() if hasattr(value, "item") else value
+        return arrays, state
+
+    def _set_state(self, arrays: dict[str, np.ndarray], state: dict[str, Any]) -> None:
+        for key, value in {**state, **arrays}.items():
+            setattr(self, key, value)

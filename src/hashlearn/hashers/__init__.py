@@ -1,0 +1,1 @@
+"""Classic hashing methods, one scikit-learn estimator per file (numpy/scipy only)."""

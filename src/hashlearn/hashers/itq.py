@@ -1,0 +1,53 @@
+"""ITQ: Iterative Quantization (Gong and Lazebnik, CVPR 2011)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hashlearn._registry import register
+from hashlearn._validation import check_features
+from hashlearn.base import BaseHasher
+from hashlearn.hashers._pca import itq_rotation, top_pca
+
+
+@register("itq")
+class ITQ(BaseHasher):
+    """PCA to ``n_bits`` dimensions, then a learned rotation minimising quantization error.
+
+    Parameters
+    ----------
+    n_bits : code length; at most the number of features.
+    n_iter : ITQ iterations (paper: 50).
+    random_state : seed of the random initial rotation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(200, 16))
+    >>> ITQ(n_bits=8, random_state=0).fit(X).transform(X[:2]).shape
+    (2, 8)
+    """
+
+    def __init__(self, n_bits: int = 32, n_iter: int = 50, random_state: Any = None):
+        self.n_bits = n_bits
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None) -> ITQ:
+        """Learn the PCA projection and the rotation on ``X``."""
+        n_bits = self._validate_n_bits()
+        X = check_features(X, min_samples=2)
+        if n_bits > X.shape[1]:
+            raise ValueError(f"ITQ needs n_bits <= n_features; got n_bits={n_bits} "
+                             f"with {X.shape[1]} features")
+        rng = np.random.default_rng(self.random_state)
+        self.n_features_in_ = X.shape[1]
+        self.mean_, pcs, _ = top_pca(X, n_bits)
+        rotation = itq_rotation((X - self.mean_) @ pcs, self.n_iter, rng)
+        self.projection_ = pcs @ rotation
+        return self
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean_) @ self.projection_

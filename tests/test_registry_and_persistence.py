@@ -1,0 +1,107 @@
+"""Conformance tests over every registered method, plus registry and persistence errors."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+import hashlearn
+from hashlearn.persistence import ModelFileError
+
+FAST_PARAMS: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def make(name, n_bits=16):
+    return hashlearn.create(name, n_bits=n_bits, random_state=0, **FAST_PARAMS.get(name, {}))
+
+
+def fit(model, X, y):
+    return model.fit(X, y) if getattr(model, "supervised", False) else model.fit(X)
+
+
+@pytest.mark.parametrize("name", hashlearn.list_methods())
+def test_every_method_encodes_and_roundtrips(name, digits, tmp_path):
+    X, y = digits
+    model = fit(make(name), X[:600], y[:600])
+    codes = model.encode(X[600:700])
+    assert codes.dtype == np.uint8 and codes.shape == (100, 2)
+    bits = model.transform(X[600:700])
+    assert np.array_equal(bits, (model.project(X[600:700]) >= 0).astype(np.uint8))
+    loaded = hashlearn.load(model.save(tmp_path / name))
+    assert type(loaded) is type(model)
+    assert np.array_equal(loaded.encode(X[600:700]), codes)
+
+
+@pytest.mark.parametrize("name", hashlearn.list_methods())
+def test_every_method_is_deterministic_under_seed(name, digits):
+    X, y = digits
+    a = fit(make(name), X[:400], y[:400]).encode(X[400:500])
+    b = fit(make(name), X[:400], y[:400]).encode(X[400:500])
+    assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", hashlearn.list_methods())
+def test_every_method_rejects_nan_and_unfitted(name, digits):
+    X, y = digits
+    bad = X[:100].copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fit(make(name), bad, y[:100])
+    with pytest.raises(ValueError, match="not fitted"):
+        make(name).encode(X[:5])
+
+
+def test_unknown_method_lists_known_ones():
+    with pytest.raises(ValueError, match="known methods: .*itq"):
+        hashlearn.create("no-such-method")
+
+
+def test_unknown_parameter_is_a_clear_error():
+    with pytest.raises(ValueError, match="bad parameter for method 'itq'"):
+        hashlearn.create("itq", n_bits=8, no_such_param=1)
+
+
+def test_bad_n_bits():
+    X = np.random.default_rng(0).normal(size=(50, 8))
+    with pytest.raises(ValueError, match="n_bits must be between"):
+        hashlearn.create("lsh", n_bits=0).fit(X)
+    with pytest.raises(ValueError, match="n_bits <= n_features"):
+        hashlearn.create("itq", n_bits=16).fit(X)
+
+
+def test_load_detects_corruption_and_wrong_n_bits(digits, tmp_path):
+    X, _ = digits
+    folder = hashlearn.create("itq", n_bits=8, random_state=0).fit(X).save(tmp_path / "m")
+    with pytest.raises(ModelFileError, match="n_bits=8, expected n_bits=16"):
+        hashlearn.load(folder, n_bits=16)
+    arrays = next(folder.glob("arrays-*.safetensors"))
+    data = bytearray(arrays.read_bytes())
+    data[-1] ^= 0xFF
+    arrays.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="corrupted"):
+        hashlearn.load(folder)
+
+
+def test_load_rejects_other_format_version(digits, tmp_path):
+    X, _ = digits
+    folder = hashlearn.create("lsh", n_bits=8, random_state=0).fit(X).save(tmp_path / "m")
+    config = json.loads((folder / "config.json").read_text())
+    config["format_version"] = 99
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match="format version 99"):
+        hashlearn.load(folder)
+
+
+def test_resaving_leaves_one_arrays_file(digits, tmp_path):
+    X, _ = digits
+    hashlearn.create("lsh", n_bits=8, random_state=0).fit(X).save(tmp_path / "m")
+    hashlearn.create("lsh", n_bits=8, random_state=1).fit(X).save(tmp_path / "m")
+    assert len(list((tmp_path / "m").glob("arrays-*"))) == 1
+    hashlearn.load(tmp_path / "m")
