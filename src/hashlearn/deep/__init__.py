@@ -1,0 +1,1 @@
+"""Deep hashing methods (torch): BDNN, HashNet, DHN, their losses and training loops."""

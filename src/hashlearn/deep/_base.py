@@ -1,0 +1,69 @@
+"""Shared plumbing of the torch-based estimators: build, project in chunks, save/load.
+
+A deep estimator subclasses :class:`TorchHasher`, implements
+``_build_module(n_features)`` (the network whose output is the real-valued
+code layer) and ``fit``; projection, persistence (weights in safetensors, no
+pickle) and device handling come from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from hashlearn.base import BaseHasher
+
+MODULE_PREFIX = "module."
+
+
+def default_device() -> torch.device:
+    """The GPU when one is there, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class TorchHasher(BaseHasher):
+    """Base of deep hashers: ``module_`` maps features to real-valued codes.
+
+    Subclasses must set ``n_features_in_`` and ``module_`` in ``fit`` and
+    implement :meth:`_build_module` so that :func:`hashlearn.load` can rebuild
+    the network before loading its weights.
+    """
+
+    batch_size_project: int = 8192
+
+    def _build_module(self, n_features: int) -> torch.nn.Module:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        module = self.module_
+        was_training = module.training
+        module.eval()
+        device = next(module.parameters()).device
+        dtype = next(module.parameters()).dtype
+        outputs = []
+        for start in range(0, X.shape[0], self.batch_size_project):
+            chunk = torch.as_tensor(X[start : start + self.batch_size_project], dtype=dtype)
+            outputs.append(module(chunk.to(device)).double().cpu().numpy())
+        module.train(was_training)
+        if not outputs:
+            return np.zeros((0, int(self.n_bits)))
+        return np.concatenate(outputs)
+
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays, state = super()._get_state()
+        for key, tensor in self.module_.state_dict().items():
+            arrays[MODULE_PREFIX + key] = tensor.detach().cpu().numpy()
+        return arrays, state
+
+    def _set_state(self, arrays: dict[str, np.ndarray], state: dict[str, Any]) -> None:
+        weights = {k[len(MODULE_PREFIX):]: torch.from_numpy(v.copy())
+                   for k, v in arrays.items() if k.startswith(MODULE_PREFIX)}
+        rest = {k: v for k, v in arrays.items() if not k.startswith(MODULE_PREFIX)}
+        super()._set_state(rest, state)
+        module = self._build_module(int(self.n_features_in_))
+        module.load_state_dict(weights)
+        dtype = next(iter(weights.values())).dtype if weights else torch.float32
+        self.module_ = module.to(dtype).eval()
