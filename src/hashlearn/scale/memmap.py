@@ -1,0 +1,117 @@
+"""Out-of-core encoding: features on disk -> packed codes on disk, in chunks.
+
+The codes file is a standard ``.npy`` array of packed ``uint8`` codes (DESIGN.md
+decision 1) written sequentially through :func:`hashlearn._io.atomic_write`, so
+a crash at any moment leaves the previous file (or none) under the final name,
+never a truncated one. Only one chunk of features and codes is in memory at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hashlearn._io import atomic_write
+from hashlearn._validation import check_n_bits, n_bytes_for
+
+DEFAULT_CHUNK = 65536
+
+
+def _check_chunk(chunk: Any) -> int:
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    return int(chunk)
+
+
+def _as_rows(features: Any) -> Any:
+    """A 2-D sliceable array: a path to a ``.npy`` file is memory-mapped."""
+    if isinstance(features, (str, os.PathLike)):
+        features = np.load(features, mmap_mode="r")
+    if not hasattr(features, "shape") or not hasattr(features, "__getitem__"):
+        raise TypeError(
+            "features must be a 2-D array, a memory map or a path to a .npy file, "
+            f"got {type(features).__name__}"
+        )
+    if len(features.shape) != 2:
+        raise ValueError(f"features must be 2-D (n_samples, n_features), got {features.shape}")
+    return features
+
+
+def encode_to_memmap(
+    model: Any,
+    features: Any,
+    out_path: str | os.PathLike[str],
+    *,
+    chunk: int = DEFAULT_CHUNK,
+) -> np.memmap:
+    """Encode ``features`` chunk by chunk into a ``.npy`` file of packed codes.
+
+    Parameters
+    ----------
+    model : a fitted hasher (anything with ``encode`` and ``n_bits``).
+    features : (n, d) array, ``np.memmap`` or path to a ``.npy`` file.
+    out_path : the codes file to write (replaced atomically when complete).
+    chunk : rows encoded at a time; memory is O(chunk * d).
+
+    Returns
+    -------
+    The codes, memory-mapped read-only, shape (n, ceil(n_bits / 8)).
+
+    Examples
+    --------
+    >>> import hashlearn, tempfile, pathlib
+    >>> X = np.random.default_rng(0).normal(size=(1000, 8)).astype(np.float32)
+    >>> model = hashlearn.create("lsh", n_bits=12, random_state=0).fit(X)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "codes.npy"
+    >>> codes = encode_to_memmap(model, X, path, chunk=300)
+    >>> codes.shape, bool((codes == model.encode(X)).all())
+    ((1000, 2), True)
+    """
+    chunk = _check_chunk(chunk)
+    rows = _as_rows(features)
+    n_bytes = n_bytes_for(check_n_bits(model.n_bits, name="model.n_bits"))
+    n = int(rows.shape[0])
+    header = {"descr": "|u1", "fortran_order": False, "shape": (n, n_bytes)}
+    with atomic_write(out_path, "wb") as handle:
+        np.lib.format.write_array_header_2_0(handle, header)
+        for start in range(0, n, chunk):
+            codes = model.encode(np.asarray(rows[start : start + chunk]))
+            if codes.shape != (min(chunk, n - start), n_bytes) or codes.dtype != np.uint8:
+                raise ValueError(
+                    f"model.encode returned {codes.dtype} {codes.shape} for a chunk at row "
+                    f"{start}; expected uint8 codes with {n_bytes} bytes per row"
+                )
+            handle.write(np.ascontiguousarray(codes).tobytes())
+    return open_codes(out_path, n_bits=int(model.n_bits))
+
+
+def open_codes(path: str | os.PathLike[str], n_bits: int) -> np.memmap:
+    """Memory-map a codes file written by :func:`encode_to_memmap` (read-only).
+
+    Raises a ``ValueError`` naming the file when it is not packed ``uint8`` codes
+    of ``n_bits`` bits (truncated, other dtype, other code length).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "c.npy"
+    >>> np.save(path, np.zeros((4, 2), np.uint8))
+    >>> open_codes(path, n_bits=16).shape
+    (4, 2)
+    """
+    n_bits = check_n_bits(n_bits)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"codes file {path} does not exist")
+    try:
+        codes = np.load(path, mmap_mode="r")
+    except (ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"{path} is not a readable .npy codes file: {exc}") from None
+    expected = n_bytes_for(n_bits)
+    if codes.dtype != np.uint8 or codes.ndim != 2 or codes.shape[1] != expected:
+        raise ValueError(
+            f"{path} holds {codes.dtype} {codes.shape}; expected packed uint8 codes of "
+            f"shape (n, {expected}) for n_bits={n_bits}"
+        )
+    return codes
