@@ -26,10 +26,52 @@ def _check_chunk(chunk: Any) -> int:
     return int(chunk)
 
 
+class NpyRows:
+    """Read row ranges of a 2-D ``.npy`` file with plain reads (no memory map).
+
+    Only the rows asked for are ever in memory, and none stay resident after
+    use (a memory map keeps the pages it touched in the process's RSS).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.npy"
+    >>> np.save(path, np.arange(12.0).reshape(4, 3))
+    >>> NpyRows(path)[1:3].tolist()
+    [[3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
+    """
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        with open(self.path, "rb") as handle:
+            try:
+                version = np.lib.format.read_magic(handle)
+                read_header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, fortran, dtype = read_header(handle)
+            except ValueError as exc:
+                raise ValueError(f"{self.path} is not a readable .npy file: {exc}") from None
+            self.offset = handle.tell()
+        if fortran or dtype.hasobject:
+            raise ValueError(f"{self.path} must hold a C-ordered numeric array")
+        self.shape, self.dtype = tuple(shape), dtype
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        start, stop, step = rows.indices(self.shape[0])
+        if step != 1:
+            raise ValueError("NpyRows supports contiguous row ranges only")
+        row_items = int(np.prod(self.shape[1:], dtype=np.int64))
+        count = max(stop - start, 0) * row_items
+        offset = self.offset + start * row_items * self.dtype.itemsize
+        data = np.fromfile(self.path, dtype=self.dtype, count=count, offset=offset)
+        return data.reshape((-1, *self.shape[1:]))
+
+
 def _as_rows(features: Any) -> Any:
-    """A 2-D sliceable array: a path to a ``.npy`` file is memory-mapped."""
+    """A 2-D sliceable array: a path to a ``.npy`` file is read by row ranges."""
     if isinstance(features, (str, os.PathLike)):
-        features = np.load(features, mmap_mode="r")
+        features = NpyRows(features)
     if not hasattr(features, "shape") or not hasattr(features, "__getitem__"):
         raise TypeError(
             "features must be a 2-D array, a memory map or a path to a .npy file, "
