@@ -1,0 +1,167 @@
+"""The registered estimators ``uh-bdnn`` and ``sh-bdnn`` (Do, Doan, Cheung, ECCV 2016).
+
+Both share :class:`~hashlearn.deep.bdnn.fitting.BDNNBase`. Parameters common to both:
+
+n_bits : code length L.
+hidden_sizes : (n1, n2) or None for the authors' table by L (interpolated elsewhere).
+lambda1..lambda4 : weight decay, binary gap, independence, balance (authors' defaults).
+n_pretrain_iter, n_wstep_iter : L-BFGS iterations of pre-training and of each W-step (400).
+max_alternations : alternations of B-step and W-step after pre-training (20).
+patience : stop after this many alternations without a better validation mAP, then restore
+    the best weights (1 = the authors' rule); 0 disables validation and runs every alternation.
+val_size : validation rows carved from the training data (fraction or count; None =
+    min(1000, 10%)), ignored when ``X_val`` is given to ``fit``. Never the queries.
+optimizer : "lbfgs" (full batch, strong-Wolfe line search) or "adam" (mini-batches of
+    ``batch_size``, ``n_epochs`` per W-step, ``learning_rate``) for large training sets.
+dtype : "float32" (default) or "float64".
+rescale : the authors' min-max rescaling of the input (UH demo: on; SH demo: off).
+feature_extractor : optional frozen torch module applied to the rows of X first.
+n_threads : torch threads during fit (None: 1 thread when m x D < 2**22, where
+    synchronisation costs more than it gains, else torch's setting).
+checkpoint_dir, resume : checkpoint after pre-training and every alternation; with
+    resume=True a run continues from the checkpoint and ends as an uninterrupted run would.
+random_state : seed of the validation split, ITQ rotation and mini-batch shuffling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from hashlearn._registry import register
+from hashlearn._validation import check_labels
+from hashlearn.deep.bdnn.fitting import BDNNBase
+from hashlearn.deep.bdnn.network import identity_decoder
+from hashlearn.deep.bdnn.similarity import make_similarity
+from hashlearn.deep.bdnn.validation import knn_relevance
+
+
+@register("uh-bdnn")
+class UHBDNN(BDNNBase):
+    """Unsupervised BDNN: codes B must reconstruct the input through a linear decoder.
+
+    Extra parameters: ``n_dcc_sweeps`` (sweeps of the DCC B-step, 10) and
+    ``val_neighbors`` (K of the Euclidean K-nearest-neighbour ground truth of the
+    validation mAP, 50). See the module docstring for the others.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).random((120, 12))
+    >>> model = UHBDNN(n_bits=4, n_pretrain_iter=5, max_alternations=1, random_state=0)
+    >>> model.fit(X).encode(X[:3]).shape
+    (3, 1)
+    """
+
+    def __init__(
+        self,
+        n_bits: int = 32,
+        hidden_sizes: Any = None,
+        lambda1: float = 1e-5,
+        lambda2: float = 5e-2,
+        lambda3: float = 1e-2,
+        lambda4: float = 0.5e-6,
+        n_pretrain_iter: int = 400,
+        n_wstep_iter: int = 400,
+        max_alternations: int = 20,
+        patience: int = 1,
+        val_size: Any = None,
+        optimizer: str = "lbfgs",
+        batch_size: int = 1024,
+        n_epochs: int = 10,
+        learning_rate: float = 1e-3,
+        dtype: str = "float32",
+        rescale: bool = True,
+        feature_extractor: Any = None,
+        n_threads: Any = None,
+        checkpoint_dir: Any = None,
+        resume: bool = False,
+        random_state: Any = None,
+        verbose: bool = False,
+        n_dcc_sweeps: int = 10,
+        val_neighbors: int = 50,
+    ):
+        for name, value in locals().items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
+    def fit(self, X: Any, y: Any = None, X_val: Any = None) -> UHBDNN:
+        """Train on ``X`` (labels ignored); ``X_val``: explicit validation queries."""
+        return self._fit(X, None, X_val, None)  # type: ignore[return-value]
+
+    def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
+        return {"decoder": identity_decoder(Xt.shape[1], int(self.n_bits), Xt.dtype)}
+
+    def _relevance(
+        self, data: dict[str, Any], Xt: torch.Tensor, Xv: torch.Tensor
+    ) -> dict[str, Any]:
+        return {"relevance": knn_relevance(Xv, Xt, self.val_neighbors)}
+
+
+@register("sh-bdnn")
+class SHBDNN(BDNNBase):
+    """Supervised BDNN: adds ||H H^T / L - S||^2 for the label similarity S (never stored).
+
+    Extra parameters: ``lambda5`` (similarity weight, 1e-2) and ``similarity`` for
+    multi-label y: "auto"/"cosine" (low rank, S = 2 cos - 1) or "exact" (S = +1 when
+    two items share a label, computed in chunks). Class labels use the exact
+    low-rank S = 2 Y Y^T - 1. See the module docstring for the others.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.random((120, 12)), rng.integers(0, 3, 120)
+    >>> model = SHBDNN(n_bits=4, n_pretrain_iter=5, max_alternations=1, random_state=0)
+    >>> model.fit(X, y).encode(X[:3]).shape
+    (3, 1)
+    """
+
+    supervised = True
+
+    def __init__(
+        self,
+        n_bits: int = 32,
+        hidden_sizes: Any = None,
+        lambda1: float = 1e-5,
+        lambda2: float = 5e-2,
+        lambda3: float = 1e-2,
+        lambda4: float = 0.5e-6,
+        n_pretrain_iter: int = 400,
+        n_wstep_iter: int = 400,
+        max_alternations: int = 20,
+        patience: int = 1,
+        val_size: Any = None,
+        optimizer: str = "lbfgs",
+        batch_size: int = 1024,
+        n_epochs: int = 10,
+        learning_rate: float = 1e-3,
+        dtype: str = "float32",
+        rescale: bool = False,
+        feature_extractor: Any = None,
+        n_threads: Any = None,
+        checkpoint_dir: Any = None,
+        resume: bool = False,
+        random_state: Any = None,
+        verbose: bool = False,
+        lambda5: float = 1e-2,
+        similarity: str = "auto",
+    ):
+        for name, value in locals().items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
+    def fit(self, X: Any, y: Any = None, X_val: Any = None, y_val: Any = None) -> SHBDNN:
+        """Train on ``X`` with labels ``y`` (1-D classes or 0/1 multi-label matrix)."""
+        return self._fit(X, y, X_val, y_val)  # type: ignore[return-value]
+
+    def _check_y(self, y: Any, n_samples: int) -> np.ndarray:
+        return check_labels(y, n_samples)
+
+    def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
+        return {"sim": make_similarity(torch.as_tensor(data["y"]), self.similarity, Xt.dtype)}
+
+    def _relevance(
+        self, data: dict[str, Any], Xt: torch.Tensor, Xv: torch.Tensor
+    ) -> dict[str, Any]:
+        return {"query_labels": data["y_val"], "db_labels": data["y"]}

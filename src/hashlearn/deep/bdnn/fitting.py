@@ -1,0 +1,193 @@
+"""Shared fitting of UH- and SH-BDNN: split, ITQ and PCA initialisation, alternation."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import torch
+
+from hashlearn._validation import check_features
+from hashlearn.deep._base import TorchHasher
+from hashlearn.deep.bdnn.checkpoint import fingerprint
+from hashlearn.deep.bdnn.network import (
+    BDNNEncoder,
+    hidden_sizes,
+    pca_initialise,
+)
+from hashlearn.deep.bdnn.objective import Lambdas
+from hashlearn.deep.bdnn.training import CheckpointHook, Problem, Settings, alternate
+from hashlearn.deep.bdnn.validation import map_scorer, split_validation
+from hashlearn.hashers._pca import itq_rotation, top_pca
+
+_RUN_ONLY = ("verbose", "checkpoint_dir", "resume", "n_threads", "feature_extractor")
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+#: Below this many input entries (m x D), one thread beats two: L-BFGS's many
+#: small vector operations pay more in thread synchronisation than they gain.
+SMALL_PROBLEM = 1 << 22
+
+
+@contextlib.contextmanager
+def _threads(n_threads: int | None, size: int) -> Iterator[None]:
+    """Set torch's threads for the fit (None: 1 for small problems, else unchanged)."""
+    previous = torch.get_num_threads()
+    if n_threads is None and size < SMALL_PROBLEM:
+        n_threads = 1
+    if n_threads is not None:
+        torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def itq_codes(X: np.ndarray, n_bits: int, rng: np.random.Generator) -> np.ndarray:
+    """ITQ initialisation of B: centre, PCA to ``n_bits``, 50 ITQ iterations, sign.
+
+    >>> B = itq_codes(np.random.default_rng(0).normal(size=(40, 6)), 4, np.random.default_rng(0))
+    >>> B.shape, sorted(set(B.ravel().tolist()))
+    ((40, 4), [-1.0, 1.0])
+    """
+    if n_bits > X.shape[1]:
+        raise ValueError(
+            f"BDNN's ITQ initialisation needs n_bits <= n_features; got "
+            f"n_bits={n_bits} with {X.shape[1]} features"
+        )
+    mean, pcs, _ = top_pca(X, n_bits)
+    V = (X - mean) @ pcs
+    return np.where(V @ itq_rotation(V, 50, rng) >= 0, 1.0, -1.0)
+
+
+class BDNNBase(TorchHasher):
+    """Shared fit of UH- and SH-BDNN; subclasses add the decoder or the similarity."""
+
+    def _build_module(self, n_features: int) -> BDNNEncoder:
+        n_bits = int(self.n_bits)
+        sizes = tuple(self.hidden_sizes) if self.hidden_sizes else hidden_sizes(n_bits)
+        return BDNNEncoder(n_features, sizes, n_bits)  # type: ignore[arg-type]
+
+    def _lambdas(self) -> Lambdas:
+        return Lambdas(
+            self.lambda1, self.lambda2, self.lambda3, self.lambda4, getattr(self, "lambda5", 0.0)
+        )
+
+    def _settings(self) -> Settings:
+        if self.optimizer not in ("lbfgs", "adam"):
+            raise ValueError(f"optimizer must be 'lbfgs' or 'adam', got {self.optimizer!r}")
+        return Settings(
+            self.n_pretrain_iter,
+            self.n_wstep_iter,
+            self.max_alternations,
+            self.patience,
+            self.optimizer,
+            self.batch_size,
+            self.n_epochs,
+            self.learning_rate,
+            getattr(self, "n_dcc_sweeps", 10),
+            self.verbose,
+        )
+
+    def _dtype(self) -> torch.dtype:
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+        return _DTYPES[self.dtype]
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        """Rows of X through the frozen ``feature_extractor`` (if any), in chunks."""
+        if self.feature_extractor is None:
+            return X
+        extractor = self.feature_extractor.eval()
+        dtype = next(extractor.parameters()).dtype
+        with torch.no_grad():
+            parts = [
+                extractor(torch.as_tensor(X[i : i + 1024], dtype=dtype)).double()
+                for i in range(0, X.shape[0], 1024)
+            ]
+        return torch.cat(parts).flatten(1).numpy()
+
+    def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> BDNNBase:
+        n_bits = self._validate_n_bits()
+        X = check_features(X, min_samples=2)
+        y = self._check_y(y, X.shape[0])
+        rng = np.random.default_rng(self.random_state)
+        data = self._split(X, y, X_val, y_val, rng)
+        with _threads(self.n_threads, data["X"].size):
+            net, tracker = self._train(data, n_bits, rng, fingerprint(X, y, self._run_params()))
+        self.n_features_in_ = X.shape[1]
+        self.module_ = net.eval()
+        self.val_scores_ = [float(s) for s in tracker.scores]
+        self.n_alternations_ = len(tracker.scores) - 1
+        return self
+
+    def _check_y(self, y: Any, n_samples: int) -> np.ndarray | None:
+        return None
+
+    def _run_params(self) -> dict[str, Any]:
+        return {k: v for k, v in self.get_params(deep=False).items() if k not in _RUN_ONLY}
+
+    def _split(
+        self, X: np.ndarray, y: np.ndarray | None, X_val: Any, y_val: Any, rng: np.random.Generator
+    ) -> dict[str, Any]:
+        if X_val is not None:
+            X_val = check_features(X_val, name="X_val")
+            y_val = self._check_y(y_val, X_val.shape[0])
+            return {"X": X, "y": y, "X_val": X_val, "y_val": y_val}
+        size = self.val_size if self.val_size is not None else min(1000, round(0.1 * len(X)))
+        train, val = split_validation(X.shape[0], size, rng)
+        y_train, y_val = (None, None) if y is None else (y[train], y[val])
+        return {"X": X[train], "y": y_train, "X_val": X[val], "y_val": y_val}
+
+    def _train(self, data: dict[str, Any], n_bits: int, rng: np.random.Generator, key: str):
+        dtype = self._dtype()
+        feats = self._features(data["X"])
+        shift, scale = self._rescaling(feats)
+        Xt = torch.as_tensor((feats - shift) / scale, dtype=dtype)
+        B = torch.as_tensor(itq_codes(Xt.double().numpy(), n_bits, rng), dtype=dtype)
+        net = self._build_module(Xt.shape[1]).to(dtype)
+        pca_initialise(net, Xt, rng)
+        problem = Problem(Xt, net, B, self._lambdas(), **self._extra_terms(data, Xt))
+        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        scorer = None
+        if len(data["X_val"]) and self.patience > 0:
+            Xv = torch.as_tensor((self._features(data["X_val"]) - shift) / scale, dtype=dtype)
+            scorer = map_scorer(net, Xt, Xv, n_bits, **self._relevance(data, Xt, Xv))
+        hook = (
+            CheckpointHook(self.checkpoint_dir, key, self.resume)
+            if self.checkpoint_dir is not None
+            else None
+        )
+        tracker = alternate(problem, self._settings(), scorer, generator, hook)
+        _fold_rescaling(net, shift, scale)
+        return net, tracker
+
+    def _rescaling(self, X: np.ndarray) -> tuple[np.ndarray, float]:
+        """Authors' min-max rescaling (per-dimension min, one global range) or none."""
+        if not self.rescale:
+            return np.zeros(X.shape[1]), 1.0
+        low = X.min(0)
+        span = float((X.max(0) - low).max())
+        return low, span if span > 0 else 1.0
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        return super()._project(self._features(X))
+
+    def save(self, folder: Any) -> Any:
+        if self.feature_extractor is not None:
+            raise ValueError(
+                "a BDNN model with a feature_extractor cannot be saved (the "
+                "extractor is not serialisable without pickle); fit on "
+                "extracted features instead and save that model"
+            )
+        return super().save(folder)
+
+
+@torch.no_grad()
+def _fold_rescaling(net: BDNNEncoder, shift: np.ndarray, scale: float) -> None:
+    """Make the first layer take raw inputs: W x' + c with x' = (x - shift) / scale."""
+    first = net.layers[0]
+    first.weight.div_(scale)
+    first.bias.sub_(first.weight @ torch.as_tensor(shift, dtype=first.weight.dtype))

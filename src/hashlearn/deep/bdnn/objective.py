@@ -1,0 +1,90 @@
+"""The BDNN costs (ALGORITHMS.md 2.2 and 2.4), rows are samples.
+
+With H (m x L) the code layer, B (m x L) the binary codes and X (m x D) the input:
+
+* reconstruction (UH only): (1/2m) ||X - B W4^T - 1 c4^T||^2
+* weight decay: (lambda1/2) sum_l ||W_l||^2, weights only (decoder included), biases not
+* binary gap: (lambda2/2m) ||H - B||^2
+* independence: (lambda3/2) ||H^T H / m - I||^2
+* balance: (lambda4/2m) ||1^T H||^2
+* similarity (SH only): (lambda5/2m) ||H H^T / L - S||^2, never with S stored: see
+  :mod:`hashlearn.deep.bdnn.similarity`.
+
+Default lambdas are the authors' (``runHash.m``): 1e-5, 5e-2, 1e-2, 0.5e-6, 1e-2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import torch
+
+from hashlearn.deep.bdnn.similarity import Similarity
+
+
+@dataclass(frozen=True)
+class Lambdas:
+    """Weights of the cost terms (defaults from the authors' code).
+
+    >>> Lambdas().lambda4
+    5e-07
+    """
+
+    lambda1: float = 1e-5
+    lambda2: float = 5e-2
+    lambda3: float = 1e-2
+    lambda4: float = 0.5e-6
+    lambda5: float = 1e-2
+
+
+def similarity_term(H: torch.Tensor, sim: Similarity) -> torch.Tensor:
+    """||H H^T / L - S||^2 through ||H^T H||^2 / L^2 - (2/L) <H H^T, S> + ||S||^2.
+
+    >>> from hashlearn.deep.bdnn.similarity import class_similarity
+    >>> H = torch.tensor([[1.0, 1.0], [-1.0, -1.0]])
+    >>> float(similarity_term(H, class_similarity(torch.tensor([0, 1]), torch.float32)))
+    0.0
+    """
+    n_bits = H.shape[1]
+    gram = H.T @ H
+    return (gram * gram).sum() / n_bits**2 - 2.0 / n_bits * sim.inner(H) + sim.sq_norm()
+
+
+def bdnn_cost(
+    H: torch.Tensor,
+    B: torch.Tensor,
+    weights: Iterable[torch.Tensor],
+    lambdas: Lambdas,
+    *,
+    X: torch.Tensor | None = None,
+    decoder: tuple[torch.Tensor, torch.Tensor] | None = None,
+    sim: Similarity | None = None,
+) -> dict[str, torch.Tensor]:
+    """All cost terms and their sum under ``"total"``.
+
+    ``weights`` are the weight matrices to decay (not the biases). Give ``X``
+    and ``decoder`` (W4, c4) for UH-BDNN's reconstruction, ``sim`` for
+    SH-BDNN's similarity term.
+
+    >>> H = torch.zeros(4, 2); B = torch.ones(4, 2)
+    >>> terms = bdnn_cost(H, B, [], Lambdas())
+    >>> round(float(terms["gap"]), 6), round(float(terms["independence"]), 6)
+    (0.05, 0.01)
+    """
+    m, n_bits = H.shape
+    eye = torch.eye(n_bits, dtype=H.dtype, device=H.device)
+    col_sum = H.sum(0)
+    terms = {
+        "decay": lambdas.lambda1 / 2 * sum((w * w).sum() for w in weights),
+        "gap": lambdas.lambda2 / (2 * m) * ((H - B) ** 2).sum(),
+        "independence": lambdas.lambda3 / 2 * ((H.T @ H / m - eye) ** 2).sum(),
+        "balance": lambdas.lambda4 / (2 * m) * (col_sum * col_sum).sum(),
+    }
+    if decoder is not None and X is not None:
+        W4, c4 = decoder
+        terms["reconstruction"] = ((X - B @ W4.T - c4) ** 2).sum() / (2 * m)
+    if sim is not None:
+        terms["similarity"] = lambdas.lambda5 / (2 * m) * similarity_term(H, sim)
+    terms["total"] = sum(terms.values())  # type: ignore[assignment]
+    return terms

@@ -1,0 +1,212 @@
+"""The BDNN alternation (ALGORITHMS.md 2.3): pre-train, then B-step / W-step / validate.
+
+:class:`Problem` holds the data, the network, the codes B and the cost;
+:func:`alternate` runs pre-training and the alternation with early stopping,
+checkpointing after pre-training and after every alternation so that a run
+resumed from a checkpoint ends exactly where an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from hashlearn.deep.bdnn.bstep import dcc_bstep, sign_pm
+from hashlearn.deep.bdnn.checkpoint import load_checkpoint, save_checkpoint
+from hashlearn.deep.bdnn.network import BDNNEncoder
+from hashlearn.deep.bdnn.objective import Lambdas, bdnn_cost
+from hashlearn.deep.bdnn.optimise import adam_step, lbfgs_step
+from hashlearn.deep.bdnn.similarity import Similarity
+
+
+@dataclass
+class Settings:
+    """Optimisation settings shared by UH- and SH-BDNN (see the estimators' docs)."""
+
+    n_pretrain_iter: int = 400
+    n_wstep_iter: int = 400
+    max_alternations: int = 20
+    patience: int = 1
+    optimizer: str = "lbfgs"
+    batch_size: int = 1024
+    n_epochs: int = 10
+    learning_rate: float = 1e-3
+    n_dcc_sweeps: int = 10
+    verbose: bool = False
+
+
+@dataclass
+class Problem:
+    """Training data, network, codes and cost; ``decoder`` for UH, ``sim`` for SH."""
+
+    X: torch.Tensor
+    net: BDNNEncoder
+    B: torch.Tensor
+    lambdas: Lambdas
+    decoder: list[torch.Tensor] | None = None
+    sim: Similarity | None = None
+
+    def params(self) -> list[torch.Tensor]:
+        return list(self.net.parameters()) + list(self.decoder or [])
+
+    def terms(self, index: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """All cost terms on the whole set, or on the rows ``index`` (mini-batch)."""
+        X, B, sim = self.X, self.B, self.sim
+        if index is not None:
+            X, B = X[index], B[index]
+            sim = sim.subset(index) if sim is not None else None
+        weights = [layer.weight for layer in self.net.layers] + (self.decoder or [])[:1]
+        decoder = (self.decoder[0], self.decoder[1]) if self.decoder else None
+        return bdnn_cost(self.net(X), B, weights, self.lambdas, X=X, decoder=decoder, sim=sim)
+
+    def cost(self, index: torch.Tensor | None = None) -> torch.Tensor:
+        return self.terms(index)["total"]
+
+    @torch.no_grad()
+    def b_step(self, n_sweeps: int) -> None:
+        """UH: DCC on reconstruction + gap; SH: B = sign(H)."""
+        H = self.net(self.X)
+        if self.decoder is None:
+            self.B = sign_pm(H)
+        else:
+            W4, c4 = self.decoder
+            self.B = dcc_bstep(H, self.X - c4, W4.T, self.lambdas.lambda2, n_sweeps)
+
+    def snapshot(self) -> dict[str, torch.Tensor]:
+        state = {f"net.{k}": v.detach().clone() for k, v in self.net.state_dict().items()}
+        state.update({f"dec.{i}": t.detach().clone() for i, t in enumerate(self.decoder or [])})
+        return state | {"B": self.B.clone()}
+
+    @torch.no_grad()
+    def restore(self, state: dict[str, torch.Tensor]) -> None:
+        dtype = self.X.dtype
+        self.net.load_state_dict(
+            {k[4:]: v.to(dtype) for k, v in state.items() if k.startswith("net.")}
+        )
+        for i, tensor in enumerate(self.decoder or []):
+            tensor.copy_(state[f"dec.{i}"])
+        self.B = state["B"].to(dtype)
+
+
+def w_step(problem: Problem, settings: Settings, n_iter: int, generator: torch.Generator) -> float:
+    """Network step with B fixed: L-BFGS for ``n_iter`` iterations or Adam epochs."""
+    if settings.optimizer == "lbfgs":
+        return lbfgs_step(problem.params(), problem.cost, n_iter)
+    return adam_step(
+        problem.params(),
+        problem.cost,
+        problem.X.shape[0],
+        batch_size=settings.batch_size,
+        n_epochs=settings.n_epochs,
+        learning_rate=settings.learning_rate,
+        generator=generator,
+    )
+
+
+@dataclass
+class Tracker:
+    """Validation scores and early stopping (the best state is kept, then restored)."""
+
+    scores: list[float] = field(default_factory=list)
+    best_score: float = -math.inf
+    best: dict[str, torch.Tensor] = field(default_factory=dict)
+    bad: int = 0
+    done: bool = False
+
+    def update(self, score: float, problem: Problem, patience: int) -> None:
+        self.scores.append(score)
+        if math.isnan(score) or score > self.best_score:
+            self.best_score, self.best, self.bad = score, problem.snapshot(), 0
+        else:
+            self.bad += 1
+            self.done = self.bad >= patience
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "scores": self.scores,
+            "best_score": self.best_score,
+            "bad": self.bad,
+            "done": self.done,
+        }
+
+
+class CheckpointHook:
+    """Saves and reloads the alternation state in ``folder``; refuses other runs' checkpoints."""
+
+    def __init__(self, folder: Any, fingerprint: str, resume: bool):
+        self.folder, self.fingerprint, self.resume = folder, fingerprint, resume
+
+    def save(self, problem: Problem, tracker: Tracker, generator: torch.Generator) -> None:
+        tensors = problem.snapshot() | {f"best.{k}": v for k, v in tracker.best.items()}
+        tensors["generator"] = generator.get_state()
+        meta = tracker.meta() | {"fingerprint": self.fingerprint}
+        save_checkpoint(self.folder, tensors, meta)
+
+    def load(self, problem: Problem, generator: torch.Generator) -> Tracker | None:
+        found = load_checkpoint(self.folder) if self.resume else None
+        if found is None:
+            return None
+        tensors, meta = found
+        if meta["fingerprint"] != self.fingerprint:
+            raise ValueError(
+                f"checkpoint_dir {self.folder} holds a checkpoint of another run "
+                "(different data or hyper-parameters); use another folder"
+            )
+        problem.restore(tensors)
+        generator.set_state(tensors["generator"])
+        best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+        return Tracker(
+            list(meta["scores"]),
+            float(meta["best_score"]),
+            best,
+            int(meta["bad"]),
+            bool(meta["done"]),
+        )
+
+
+def alternate(
+    problem: Problem,
+    settings: Settings,
+    scorer: Callable[[], float] | None,
+    generator: torch.Generator,
+    hook: CheckpointHook | None = None,
+) -> Tracker:
+    """Pre-train, then alternate B-step / W-step until early stopping or the limit.
+
+    ``scorer`` returns the validation score of the current network (higher is
+    better); without one, every alternation runs and the last state is kept.
+    The best state is restored into ``problem`` before returning.
+    """
+    tracker = hook.load(problem, generator) if hook is not None else None
+    score = scorer if scorer is not None else (lambda: math.nan)
+    if tracker is None:
+        tracker = Tracker()
+        w_step(problem, settings, settings.n_pretrain_iter, generator)
+        tracker.update(score(), problem, settings.patience)
+        _report(settings, tracker, problem)
+        if hook is not None:
+            hook.save(problem, tracker, generator)
+    while not tracker.done and len(tracker.scores) <= settings.max_alternations:
+        problem.b_step(settings.n_dcc_sweeps)
+        w_step(problem, settings, settings.n_wstep_iter, generator)
+        tracker.update(score(), problem, settings.patience)
+        _report(settings, tracker, problem)
+        if hook is not None:
+            hook.save(problem, tracker, generator)
+    problem.restore(tracker.best)
+    return tracker
+
+
+def _report(settings: Settings, tracker: Tracker, problem: Problem) -> None:
+    if settings.verbose:
+        with torch.no_grad():
+            cost = float(problem.cost())
+        print(
+            f"[bdnn] stage {len(tracker.scores) - 1}: cost {cost:.6g}, "
+            f"validation {tracker.scores[-1]:.4f}",
+            flush=True,
+        )
