@@ -35,7 +35,7 @@ from hashlearn._validation import check_labels
 from hashlearn.deep.bdnn.fitting import BDNNBase
 from hashlearn.deep.bdnn.network import identity_decoder
 from hashlearn.deep.bdnn.similarity import make_similarity
-from hashlearn.deep.bdnn.validation import knn_relevance
+from hashlearn.deep.bdnn.validation import knn_relevance, label_relevance
 
 
 @register("uh-bdnn")
@@ -93,10 +93,8 @@ class UHBDNN(BDNNBase):
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
         return {"decoder": identity_decoder(Xt.shape[1], int(self.n_bits), Xt.dtype)}
 
-    def _relevance(
-        self, data: dict[str, Any], Xt: torch.Tensor, Xv: torch.Tensor
-    ) -> dict[str, Any]:
-        return {"relevance": knn_relevance(Xv, Xt, self.val_neighbors)}
+    def _relevance(self, data: dict[str, Any], Xt: torch.Tensor, Xv: torch.Tensor) -> Any:
+        return knn_relevance(Xv, Xt, self.val_neighbors)
 
 
 @register("sh-bdnn")
@@ -161,7 +159,5 @@ class SHBDNN(BDNNBase):
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
         return {"sim": make_similarity(torch.as_tensor(data["y"]), self.similarity, Xt.dtype)}
 
-    def _relevance(
-        self, data: dict[str, Any], Xt: torch.Tensor, Xv: torch.Tensor
-    ) -> dict[str, Any]:
-        return {"query_labels": data["y_val"], "db_labels": data["y"]}
+    def _relevance(self, data: dict[str, Any], Xt: torch.Tensor, Xv: torch.Tensor) -> Any:
+        return label_relevance(data["y_val"], data["y"])

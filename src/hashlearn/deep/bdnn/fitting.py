@@ -154,7 +154,7 @@ class BDNNBase(TorchHasher):
         scorer = None
         if len(data["X_val"]) and self.patience > 0:
             Xv = torch.as_tensor((self._features(data["X_val"]) - shift) / scale, dtype=dtype)
-            scorer = map_scorer(net, Xt, Xv, n_bits, **self._relevance(data, Xt, Xv))
+            scorer = map_scorer(net, Xt, Xv, self._relevance(data, Xt, Xv))
         hook = (
             CheckpointHook(self.checkpoint_dir, key, self.resume)
             if self.checkpoint_dir is not None

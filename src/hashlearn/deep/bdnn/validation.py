@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch
-
-from hashlearn.codes import pack_bits
 
 
 def split_validation(
@@ -33,41 +30,70 @@ def split_validation(
 
 def knn_relevance(
     queries: torch.Tensor, database: torch.Tensor, k: int, chunk: int = 1024
-) -> np.ndarray:
-    """Dense bool (nq, n_db): the ``k`` Euclidean nearest database items of each query.
+) -> Callable[[slice], torch.Tensor]:
+    """Relevance = the ``k`` Euclidean nearest database items of each query.
 
-    >>> knn_relevance(torch.tensor([[0.0]]), torch.tensor([[5.0], [1.0], [2.0]]), 2).tolist()
+    >>> rel = knn_relevance(torch.tensor([[0.0]]), torch.tensor([[5.0], [1.0], [2.0]]), 2)
+    >>> rel(slice(0, 1)).tolist()
     [[False, True, True]]
     """
     k = min(k, database.shape[0])
-    relevance = np.zeros((queries.shape[0], database.shape[0]), dtype=bool)
+    relevance = torch.zeros((queries.shape[0], database.shape[0]), dtype=torch.bool)
     for start in range(0, queries.shape[0], chunk):
         dist = torch.cdist(queries[start : start + chunk].double(), database.double())
-        nearest = dist.topk(k, largest=False).indices.numpy()
-        np.put_along_axis(relevance[start : start + chunk], nearest, True, axis=1)
-    return relevance
+        nearest = dist.topk(k, largest=False).indices
+        relevance[start : start + chunk].scatter_(1, nearest, True)
+    return lambda rows: relevance[rows]
+
+
+def ranking_map(
+    query_codes: torch.Tensor,
+    db_codes: torch.Tensor,
+    relevant: Callable[[slice], torch.Tensor],
+    chunk: int = 128,
+) -> float:
+    """Standard mAP of +-1 codes by Hamming ranking, ties in database order (stable sort).
+
+    ``relevant(rows)`` gives the bool relevance of the query ``rows`` to every
+    database item; queries with no relevant item score 0. This is the
+    early-stopping score only; evaluation uses :mod:`hashlearn.metrics`.
+
+    >>> q = torch.tensor([[1.0, 1.0]]); db = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
+    >>> ranking_map(q, db, lambda rows: torch.tensor([[False, True]]))
+    1.0
+    """
+    total = 0.0
+    ranks = torch.arange(1, db_codes.shape[0] + 1, dtype=torch.float64)
+    for start in range(0, query_codes.shape[0], chunk):
+        rows = slice(start, start + chunk)
+        distance = -(query_codes[rows].double() @ db_codes.double().T)
+        order = torch.sort(distance, dim=1, stable=True).indices
+        rel = torch.gather(relevant(rows).double(), 1, order)
+        hits = rel.sum(1)
+        precision_sum = (rel * rel.cumsum(1) / ranks).sum(1)
+        total += float(torch.where(hits > 0, precision_sum / hits.clamp_min(1), 0.0).sum())
+    return total / max(1, query_codes.shape[0])
+
+
+def label_relevance(query_labels: np.ndarray, db_labels: np.ndarray) -> Callable:
+    """Relevance by labels: same class (1-D) or at least one shared label (2-D 0/1)."""
+    q, db = torch.as_tensor(query_labels), torch.as_tensor(db_labels)
+    if q.ndim == 1:
+        return lambda rows: q[rows, None] == db[None, :]
+    return lambda rows: (q[rows].double() @ db.double().T) > 0
 
 
 def map_scorer(
     encode: Callable[[torch.Tensor], torch.Tensor],
     X_db: torch.Tensor,
     X_val: torch.Tensor,
-    n_bits: int,
-    **relevance: Any,
+    relevant: Callable[[slice], torch.Tensor],
 ) -> Callable[[], float]:
-    """A scorer: validation queries vs training database, standard mAP (ties stable).
-
-    ``encode`` maps features to the real-valued code layer; ``relevance`` is
-    passed to :func:`hashlearn.metrics.mean_average_precision` (``query_labels``
-    and ``db_labels``, or ``relevance``).
-    """
-    from hashlearn.metrics import mean_average_precision
+    """A scorer: validation queries vs the training database, :func:`ranking_map`."""
 
     def score() -> float:
         with torch.no_grad():
-            q, db = (
-                pack_bits((encode(Z) >= 0).cpu().numpy().astype(np.uint8)) for Z in (X_val, X_db)
-            )
-        return float(mean_average_precision(q, db, n_bits=n_bits, **relevance))
+            q, db = (torch.where(encode(Z) >= 0, 1.0, -1.0) for Z in (X_val, X_db))
+        return ranking_map(q, db, relevant)
 
     return score
