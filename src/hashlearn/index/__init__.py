@@ -1,0 +1,16 @@
+"""Hamming index: exact flat search, radius search and multi-index hashing.
+
+Codes are packed ``uint8`` (``hashlearn.codes.pack_bits``), the bit order faiss
+uses, so :func:`to_faiss` / :func:`from_faiss` move them without conversion.
+
+>>> import numpy as np
+>>> from hashlearn.index import FlatIndex
+>>> index = FlatIndex(16)
+>>> index.add(np.array([[1, 0], [3, 0]], np.uint8))
+>>> index.search(np.array([[3, 0]], np.uint8), k=1)[1].tolist()
+[[1]]
+"""
+
+from hashlearn.index.flat import FlatIndex
+
+__all__ = ["FlatIndex"]

@@ -1,0 +1,267 @@
+"""Numba kernels of the flat Hamming index (internal).
+
+Codes are stored as a C-contiguous 2-D array of unsigned words (uint64, or
+uint32 when the code width is a multiple of 4 bytes but not of 8). Distances
+are ``popcount(a ^ b)`` summed over words, with the CPU's ``popcnt`` reached
+through the LLVM ``ctpop`` intrinsic.
+
+Top-k selection never sorts: per query we keep a small buffer of candidates
+found in scan order and a histogram of their distances; once ``k`` candidates
+are known, the threshold ``t`` (smallest distance with ``k`` candidates at or
+below it) only decreases, and a new row enters only when its distance is
+strictly below ``t`` (a later row at distance ``t`` loses the tie by id). The
+final answer is a stable counting sort of the buffer over the ``n_bits + 1``
+possible distances, so ties are broken by row position, which is id order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+from numba.core import types
+from numba.extending import intrinsic
+
+__all__ = ["knn_search", "range_search"]
+
+_BLOCK = 4096  # database rows per cache block (32 KiB of 64-bit codes)
+_GROUP = 16  # queries sharing one pass over a cache block
+_SUB = 256  # rows per vectorised test against the threshold
+
+
+@intrinsic
+def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
+    """Number of set bits of an unsigned integer (LLVM ctpop)."""
+    if not isinstance(x, types.Integer):
+        return None
+    sig = x(x)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        fn = builder.module.declare_intrinsic("llvm.ctpop", [args[0].type])
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@njit(inline="always")
+def _distance(flat, j, qv, wit):  # type: ignore[no-untyped-def]
+    d = 0
+    for w in range(len(wit)):  # a compile-time count: unrolled, and the row loops vectorise
+        d += np.int64(_popcount(flat[j * len(wit) + w] ^ qv[w]))
+    return d
+
+
+@njit(inline="always")
+def _count_below(flat, j0, j1, qv, t, wit):  # type: ignore[no-untyped-def]
+    c = 0
+    for j in range(j0, j1):
+        c += _distance(flat, j, qv, wit) < t
+    return c
+
+
+@njit(cache=True)
+def _select(bd, bp, c, k, n_bits, od, op):  # type: ignore[no-untyped-def]
+    """Stable counting sort of ``c`` buffered (distance, position) pairs; keep ``k``.
+
+    Writes at most ``k`` pairs to ``od``/``op`` in (distance, buffer order)
+    order and returns how many were written. ``od``/``op`` must not alias the input.
+    """
+    start = np.zeros(n_bits + 2, np.int64)
+    for i in range(c):
+        start[bd[i] + 1] += 1
+    for d in range(n_bits + 1):
+        start[d + 1] += start[d]
+    for i in range(c):
+        pos = start[bd[i]]
+        if pos < k:
+            od[pos] = bd[i]
+            op[pos] = bp[i]
+        start[bd[i]] += 1
+    return min(c, k)
+
+
+@njit(cache=True)
+def _push(d, j, k, n_bits, hist, state, bd, bp):  # type: ignore[no-untyped-def]
+    """Add row ``j`` at distance ``d < threshold``; ``state`` = (threshold, size, count <= t)."""
+    t, c, cum = state[0], state[1], state[2]
+    if c == bd.shape[0]:  # full: keep the k best, already in (distance, position) order
+        c = cum = _select(bd.copy(), bp.copy(), c, k, n_bits, bd, bp)
+        hist[:] = 0
+        for i in range(c):
+            hist[bd[i]] += 1
+    bd[c], bp[c] = d, j
+    c += 1
+    hist[d] += 1
+    if t > n_bits:
+        if c == k:  # first time k candidates are known: set the threshold
+            t, cum = 0, hist[0]
+            while cum < k:
+                t += 1
+                cum += hist[t]
+    else:
+        cum += 1
+        while cum - hist[t] >= k:
+            cum -= hist[t]
+            t -= 1
+    state[0], state[1], state[2] = t, c, cum
+
+
+@njit(cache=True)
+def _scan(flat, qv, lo, hi, k, n_bits, hist, state, bd, bp, wit):  # type: ignore[no-untyped-def]
+    """Offer rows ``lo:hi`` to one query's top-k buffer.
+
+    A vectorised count over each sub-block skips it when no row beats the
+    threshold, which after the first few blocks is almost always.
+    """
+    for j0 in range(lo, hi, _SUB):
+        j1 = min(hi, j0 + _SUB)
+        if _count_below(flat, j0, j1, qv, state[0], wit) == 0:
+            continue
+        for j in range(j0, j1):
+            d = _distance(flat, j, qv, wit)
+            if d < state[0]:
+                _push(d, j, k, n_bits, hist, state, bd, bp)
+
+
+@njit(cache=True)
+def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):  # type: ignore[no-untyped-def]
+    """Top-k of rows ``lo:hi`` for queries ``q0:q1``, written to ``od``/``op`` rows."""
+    g_n = q1 - q0
+    hist = np.zeros((g_n, n_bits + 1), np.int64)
+    state = np.zeros((g_n, 3), np.int64)
+    state[:, 0] = n_bits + 1
+    bd = np.empty((g_n, cap), np.int32)
+    bp = np.empty((g_n, cap), np.int64)
+    for b0 in range(lo, hi, _BLOCK):
+        b1 = min(hi, b0 + _BLOCK)
+        for g in range(g_n):
+            _scan(flat, q[q0 + g], b0, b1, k, n_bits, hist[g], state[g], bd[g], bp[g], wit)
+    for g in range(g_n):
+        _select(bd[g], bp[g], state[g, 1], k, n_bits, od[g], op[g])
+
+
+@njit(parallel=True, cache=True)
+def _knn_by_queries(db, q, k, n_bits, cap, od, op, wit):  # type: ignore[no-untyped-def]
+    n_groups = (q.shape[0] + _GROUP - 1) // _GROUP
+    for gi in prange(n_groups):
+        q0 = gi * _GROUP
+        q1 = min(q.shape[0], q0 + _GROUP)
+        _scan_group(
+            db.ravel(), q, q0, q1, 0, db.shape[0], k, n_bits, cap, od[q0:q1], op[q0:q1], wit
+        )
+
+
+@njit(parallel=True, cache=True)
+def _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit):  # type: ignore[no-untyped-def]
+    nq, n = q.shape[0], db.shape[0]
+    part_d = np.full((n_parts, nq, k), -1, np.int32)
+    part_p = np.full((n_parts, nq, k), -1, np.int64)
+    for pi in prange(n_parts):
+        lo = n * pi // n_parts
+        hi = n * (pi + 1) // n_parts
+        _scan_group(db.ravel(), q, 0, nq, lo, hi, k, n_bits, cap, part_d[pi], part_p[pi], wit)
+    for qi in prange(nq):  # parts are in row order, so a stable merge keeps id order
+        bd = np.empty(n_parts * k, np.int32)
+        bp = np.empty(n_parts * k, np.int64)
+        c = 0
+        for pi in range(n_parts):
+            for i in range(k):
+                if part_p[pi, qi, i] >= 0:
+                    bd[c] = part_d[pi, qi, i]
+                    bp[c] = part_p[pi, qi, i]
+                    c += 1
+        _select(bd, bp, c, k, n_bits, od[qi], op[qi])
+
+
+def knn_search(
+    db: np.ndarray, q: np.ndarray, k: int, n_bits: int, n_threads: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact k nearest rows of ``db`` for each query row of ``q`` (row positions).
+
+    Returns int32 distances and int64 row positions of shape (nq, k), sorted by
+    (distance, position) and padded with -1.
+    """
+    nq = q.shape[0]
+    od = np.full((nq, k), -1, np.int32)
+    op = np.full((nq, k), -1, np.int64)
+    if nq == 0 or k == 0 or db.shape[0] == 0:
+        return od, op
+    cap = max(2 * k, 256)
+    wit = (0,) * db.shape[1]
+    if nq >= 2 * _GROUP * n_threads or n_threads == 1:
+        _knn_by_queries(db, q, k, n_bits, cap, od, op, wit)
+    else:
+        n_parts = max(1, min(n_threads, db.shape[0] // _BLOCK))
+        _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit)
+    return od, op
+
+
+@njit(cache=True)
+def _range_scan(flat, qv, lo, hi, radius, wit, od, op, c):  # type: ignore[no-untyped-def]
+    """Append the rows of ``lo:hi`` within ``radius`` after the ``c`` found so far.
+
+    Stores while there is room in ``od``/``op`` and returns the new count.
+    """
+    for j0 in range(lo, hi, _SUB):
+        j1 = min(hi, j0 + _SUB)
+        if _count_below(flat, j0, j1, qv, radius + 1, wit) == 0:
+            continue
+        for j in range(j0, j1):
+            d = _distance(flat, j, qv, wit)
+            if d <= radius:
+                if c < od.shape[0]:
+                    od[c], op[c] = d, j
+                c += 1
+    return c
+
+
+@njit(parallel=True, cache=True)
+def _range_first_pass(db, q, radius, bd, bp, counts, wit):  # type: ignore[no-untyped-def]
+    flat = db.ravel()
+    n_groups = (q.shape[0] + _GROUP - 1) // _GROUP
+    for gi in prange(n_groups):
+        q0 = gi * _GROUP
+        q1 = min(q.shape[0], q0 + _GROUP)
+        for b0 in range(0, db.shape[0], _BLOCK):
+            b1 = min(db.shape[0], b0 + _BLOCK)
+            for qi in range(q0, q1):
+                counts[qi] = _range_scan(
+                    flat, q[qi], b0, b1, radius, wit, bd[qi], bp[qi], counts[qi]
+                )
+
+
+@njit(parallel=True, cache=True)
+def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit):  # type: ignore[no-untyped-def]
+    flat = db.ravel()
+    for qi in prange(q.shape[0]):
+        c = lims[qi + 1] - lims[qi]
+        if c <= bd.shape[1]:
+            src_d, src_p = bd[qi, :c].copy(), bp[qi, :c].copy()
+        else:  # the first pass ran out of room: scan again with the exact size
+            src_d, src_p = np.empty(c, np.int32), np.empty(c, np.int64)
+            _range_scan(flat, q[qi], 0, db.shape[0], radius, wit, src_d, src_p, 0)
+        s = lims[qi]
+        _select(src_d, src_p, c, c, n_bits, out_d[s : s + c], out_p[s : s + c])
+
+
+def range_search(
+    db: np.ndarray, q: np.ndarray, radius: int, n_bits: int, cap: int = 32
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All rows of ``db`` within ``radius`` of each query, CSR layout.
+
+    Returns ``lims`` (nq + 1,), int32 distances and int64 row positions; the
+    results of query ``i`` are ``lims[i]:lims[i + 1]``, sorted by (distance, position).
+    """
+    nq = q.shape[0]
+    wit = (0,) * db.shape[1]
+    bd = np.empty((nq, cap), np.int32)
+    bp = np.empty((nq, cap), np.int64)
+    counts = np.zeros(nq, np.int64)
+    if nq and db.shape[0]:
+        _range_first_pass(db, q, radius, bd, bp, counts, wit)
+    lims = np.zeros(nq + 1, np.int64)
+    np.cumsum(counts, out=lims[1:])
+    out_d = np.empty(lims[-1], np.int32)
+    out_p = np.empty(lims[-1], np.int64)
+    if nq and db.shape[0]:
+        _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit)
+    return lims, out_d, out_p

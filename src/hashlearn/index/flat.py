@@ -1,0 +1,223 @@
+"""Exact Hamming search by a full scan: :class:`FlatIndex`.
+
+>>> import numpy as np
+>>> from hashlearn.index import FlatIndex
+>>> index = FlatIndex(n_bits=8)
+>>> index.add(np.array([[0b0000], [0b0011], [0b0001]], np.uint8))
+>>> distances, ids = index.search(np.array([[0]], np.uint8), k=4)
+>>> distances.tolist(), ids.tolist()
+([[0, 1, 2, -1]], [[0, 2, 1, -1]])
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numba
+import numpy as np
+
+from hashlearn._validation import check_n_bits, check_packed, n_bytes_for
+from hashlearn.index import _kernels
+
+__all__ = ["FlatIndex", "word_layout"]
+
+
+def word_layout(n_bits: int) -> tuple[int, type]:
+    """Bytes per stored row and the word type used to scan them.
+
+    Widths of 1, 2 or 4 bytes or a multiple of 4 bytes are stored exactly;
+    other widths are padded with zero bytes (to 4 bytes, then to a multiple of 8).
+
+    >>> word_layout(64), word_layout(12), word_layout(100)
+    ((8, <class 'numpy.uint64'>), (2, <class 'numpy.uint16'>), (16, <class 'numpy.uint64'>))
+    """
+    n_bytes = n_bytes_for(n_bits)
+    if n_bytes % 8 == 0:
+        return n_bytes, np.uint64
+    if n_bytes <= 2:
+        return n_bytes, (np.uint8, np.uint16)[n_bytes - 1]
+    if n_bytes <= 4 or n_bytes % 4 == 0:
+        return n_bytes + (-n_bytes % 4), np.uint32
+    return n_bytes + (-n_bytes % 8), np.uint64
+
+
+def check_count(value: Any, name: str, minimum: int = 0) -> int:
+    """Check an integer argument such as ``k`` or ``radius`` (errors name it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+class FlatIndex:
+    """Exact k-nearest-neighbour and radius search over packed binary codes.
+
+    Parameters
+    ----------
+    n_bits : code length; codes are packed ``uint8`` of shape ``(n, ceil(n_bits / 8))``
+        (``hashlearn.codes.pack_bits``, the faiss bit order).
+
+    Results are exact and ties are broken by (distance, id). Without explicit
+    ids, an item's id is its insertion rank and no id array is stored.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> index = FlatIndex(16)
+    >>> index.add(np.zeros((3, 2), np.uint8), ids=np.array([7, 3, 5]))
+    >>> index.search(np.zeros((1, 2), np.uint8), k=2)[1].tolist()
+    [[3, 5]]
+    """
+
+    kind = "flat"
+
+    def __init__(self, n_bits: int) -> None:
+        self.n_bits = check_n_bits(n_bits)
+        self.n_bytes = n_bytes_for(self.n_bits)
+        self._row_bytes, self._word = word_layout(self.n_bits)
+        self.reset()
+
+    # ----------------------------------------------------------------- storage
+    def reset(self) -> None:
+        """Remove every item."""
+        self._rows = np.zeros((0, self._row_bytes // np.dtype(self._word).itemsize), self._word)
+        self._ids: np.ndarray | None = None  # None: ids are 0..ntotal-1 (row positions)
+        self._changed()
+
+    def _changed(self) -> None:
+        """Hook for subclasses whose structures depend on the stored rows."""
+
+    @property
+    def ntotal(self) -> int:
+        """Number of items in the index."""
+        return int(self._rows.shape[0])
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the stored codes and ids."""
+        return int(self._rows.nbytes + (0 if self._ids is None else self._ids.nbytes))
+
+    def _to_rows(self, codes: np.ndarray) -> np.ndarray:
+        if codes.shape[1] == self._row_bytes:
+            return np.ascontiguousarray(codes).view(self._word)
+        padded = np.zeros((codes.shape[0], self._row_bytes), np.uint8)
+        padded[:, : self.n_bytes] = codes
+        return padded.view(self._word)
+
+    def codes(self) -> np.ndarray:
+        """The stored codes, packed ``uint8`` (ntotal, n_bytes), in id order (a copy)."""
+        return self._rows.view(np.uint8)[:, : self.n_bytes].copy()
+
+    def ids(self) -> np.ndarray:
+        """The stored ids (int64, ascending)."""
+        return np.arange(self.ntotal, dtype=np.int64) if self._ids is None else self._ids.copy()
+
+    def add(self, codes: Any, ids: Any = None) -> None:
+        """Add packed codes, with optional unique int64 ids (default: next free ids).
+
+        >>> index = FlatIndex(8)
+        >>> index.add(np.zeros((2, 1), np.uint8)); index.ntotal
+        2
+        """
+        codes = check_packed(codes, self.n_bits, name="codes")
+        start = 0 if self.ntotal == 0 else int(self.ids()[-1]) + 1
+        new_ids = self._check_new_ids(ids, codes.shape[0], start)
+        rows = np.concatenate([self._rows, self._to_rows(codes)])
+        if new_ids is None:
+            self._rows = rows
+            self._changed()
+            return
+        all_ids = np.concatenate([self.ids(), new_ids])
+        order = np.argsort(all_ids, kind="stable")
+        all_ids = all_ids[order]
+        if all_ids.size > 1 and np.any(all_ids[1:] == all_ids[:-1]):
+            raise ValueError("ids must be unique and not already in the index")
+        self._rows = rows if np.all(order[1:] > order[:-1]) else rows[order]
+        self._ids = None if _is_range(all_ids) else all_ids
+        self._changed()
+
+    def _check_new_ids(self, ids: Any, n: int, start: int) -> np.ndarray | None:
+        if ids is None:
+            return None if self._ids is None else np.arange(start, start + n, dtype=np.int64)
+        arr = np.asarray(ids)
+        if arr.ndim != 1 or arr.shape[0] != n:
+            raise ValueError(f"ids must be 1-D with one id per code ({n}), got shape {arr.shape}")
+        if arr.size and arr.dtype.kind not in "iu":
+            raise TypeError(f"ids must be integers, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+        if arr.size and arr.min() < 0:
+            raise ValueError("ids must be >= 0 (-1 marks a missing result)")
+        if self._ids is None and np.array_equal(arr, np.arange(start, start + n)):
+            return None
+        return arr
+
+    def remove_ids(self, ids: Any) -> int:
+        """Remove the items with these ids (unknown ids are ignored); return how many.
+
+        >>> index = FlatIndex(8); index.add(np.zeros((3, 1), np.uint8))
+        >>> index.remove_ids([0, 9]), index.ids().tolist()
+        (1, [1, 2])
+        """
+        arr = np.asarray(ids)
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            raise TypeError(f"ids must be a 1-D array of integers, got {arr.dtype} {arr.shape}")
+        keep = ~np.isin(self.ids(), arr)
+        removed = int(self.ntotal - keep.sum())
+        if removed:
+            kept_ids = self.ids()[keep]
+            self._rows = np.ascontiguousarray(self._rows[keep])
+            self._ids = None if _is_range(kept_ids) else kept_ids
+            self._changed()
+        return removed
+
+    # ------------------------------------------------------------------ search
+    def _queries(self, queries: Any) -> np.ndarray:
+        return self._to_rows(check_packed(queries, self.n_bits, name="queries"))
+
+    def _map_ids(self, positions: np.ndarray) -> np.ndarray:
+        if self._ids is None:
+            return positions
+        out = np.full(positions.shape, -1, np.int64)
+        found = positions >= 0
+        out[found] = self._ids[positions[found]]
+        return out
+
+    def search(self, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest items of each query, sorted by (distance, id).
+
+        Returns int32 distances and int64 ids of shape (n_queries, k), padded
+        with -1 when the index holds fewer than ``k`` items.
+        """
+        q = self._queries(queries)
+        k = check_count(k, "k", minimum=1)
+        distances, positions = _kernels.knn_search(
+            self._rows, q, k, self.n_bits, numba.get_num_threads()
+        )
+        return distances, self._map_ids(positions)
+
+    def range_search(self, queries: Any, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All items within Hamming distance ``radius`` (inclusive) of each query.
+
+        Returns ``(lims, distances, ids)`` as faiss does: the results of query
+        ``i`` are ``distances[lims[i]:lims[i+1]]``, sorted by (distance, id).
+        """
+        q = self._queries(queries)
+        radius = check_count(radius, "radius")
+        lims, distances, positions = _kernels.range_search(self._rows, q, radius, self.n_bits)
+        return lims, distances, self._map_ids(positions)
+
+    # ------------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the index to one file (atomic; versioned header, sha256 checksum)."""
+        from hashlearn.index.io import save_index
+
+        save_index(self, path)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n_bits={self.n_bits}, ntotal={self.ntotal})"
+
+
+def _is_range(ids: np.ndarray) -> bool:
+    return bool(ids.size == 0 or (ids[0] == 0 and ids[-1] == ids.size - 1))
