@@ -120,6 +120,7 @@ class BDNNBase(TorchHasher):
         self.n_features_in_ = X.shape[1]
         self.module_ = net.eval()
         self.val_scores_ = [float(s) for s in tracker.scores]
+        self.stage_seconds_ = [float(s) for s in tracker.seconds]
         self.n_alternations_ = len(tracker.scores) - 1
         return self
 

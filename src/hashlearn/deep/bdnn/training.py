@@ -9,6 +9,7 @@ resumed from a checkpoint ends exactly where an uninterrupted one would.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,13 +113,15 @@ class Tracker:
     """Validation scores and early stopping (the best state is kept, then restored)."""
 
     scores: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
     best_score: float = -math.inf
     best: dict[str, torch.Tensor] = field(default_factory=dict)
     bad: int = 0
     done: bool = False
 
-    def update(self, score: float, problem: Problem, patience: int) -> None:
+    def update(self, score: float, problem: Problem, patience: int, seconds: float) -> None:
         self.scores.append(score)
+        self.seconds.append(seconds)
         if math.isnan(score) or score > self.best_score:
             self.best_score, self.best, self.bad = score, problem.snapshot(), 0
         else:
@@ -128,6 +131,7 @@ class Tracker:
     def meta(self) -> dict[str, Any]:
         return {
             "scores": self.scores,
+            "seconds": self.seconds,
             "best_score": self.best_score,
             "bad": self.bad,
             "done": self.done,
@@ -161,6 +165,7 @@ class CheckpointHook:
         best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
         return Tracker(
             list(meta["scores"]),
+            list(meta["seconds"]),
             float(meta["best_score"]),
             best,
             int(meta["bad"]),
@@ -184,16 +189,17 @@ def alternate(
     tracker = hook.load(problem, generator) if hook is not None else None
     score = scorer if scorer is not None else (lambda: math.nan)
     if tracker is None:
-        tracker = Tracker()
+        tracker, start = Tracker(), time.perf_counter()
         w_step(problem, settings, settings.n_pretrain_iter, generator)
-        tracker.update(score(), problem, settings.patience)
+        tracker.update(score(), problem, settings.patience, time.perf_counter() - start)
         _report(settings, tracker, problem)
         if hook is not None:
             hook.save(problem, tracker, generator)
     while not tracker.done and len(tracker.scores) <= settings.max_alternations:
+        start = time.perf_counter()
         problem.b_step(settings.n_dcc_sweeps)
         w_step(problem, settings, settings.n_wstep_iter, generator)
-        tracker.update(score(), problem, settings.patience)
+        tracker.update(score(), problem, settings.patience, time.perf_counter() - start)
         _report(settings, tracker, problem)
         if hook is not None:
             hook.save(problem, tracker, generator)
@@ -207,6 +213,6 @@ def _report(settings: Settings, tracker: Tracker, problem: Problem) -> None:
             cost = float(problem.cost())
         print(
             f"[bdnn] stage {len(tracker.scores) - 1}: cost {cost:.6g}, "
-            f"validation {tracker.scores[-1]:.4f}",
+            f"validation {tracker.scores[-1]:.4f}, {tracker.seconds[-1]:.1f} s",
             flush=True,
         )

@@ -1,0 +1,207 @@
+"""BDNN benchmarks: SH-BDNN and UH-BDNN on MNIST (and CIFAR-10 features when cached).
+
+Each call runs one configuration and prints one markdown row (ours, the ITQ peer
+measured in the same run, the authors' reference numbers of REFERENCE_RESULTS.md).
+
+    HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py sh-mnist --train 5k --bits 32
+    HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py uh-mnist --bits 16
+
+Protocols (REFERENCE_RESULTS.md): queries = the 10,000 official test images,
+database = the 60,000 training images, pixels / 255. "5k": per class c in order,
+p = rng.permutation(train rows of c) with rng = default_rng(0); train p[:500],
+validation p[500:600]. "60k": all training images (1,000 carved for validation).
+UH: training = default_rng(0).permutation(60000)[:10000], ground truth = the 50
+Euclidean nearest database items of each query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import hashlearn
+from hashlearn.deep.bdnn.validation import knn_relevance, label_relevance, ranking_map
+
+#: authors' code on this machine kind (REFERENCE_RESULTS.md): (mAP, P@r2) by L
+REFERENCE = {
+    ("sh", "5k"): {8: (0.706, 0.632), 16: (0.858, 0.876), 24: (0.879, 0.895), 32: (0.883, 0.896)},
+    ("sdh", "5k"): {8: (0.699, 0.535), 16: (0.920, 0.914), 24: (0.919, 0.920), 32: (0.925, 0.928)},
+    ("sdh", "60k"): {16: (0.935, 0.929), 32: (0.944, 0.943)},
+    ("uh", "10k"): {16: (0.102, None)},
+    ("itq", "10k"): {16: (0.102, None)},
+}
+PUBLISHED_SH_MNIST_PR2 = {32: 0.9551}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("HASHLEARN_DATA", "../shared/data"))
+
+
+def _idx(path: Path) -> np.ndarray:
+    raw = gzip.decompress(path.read_bytes())
+    ndim = raw[3]
+    shape = np.frombuffer(raw[4 : 4 + 4 * ndim], dtype=">u4")
+    return np.frombuffer(raw[4 + 4 * ndim :], dtype=np.uint8).reshape(shape)
+
+
+def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(train X, train y, test X, test y), pixels / 255 as float32."""
+    folder = data_dir() / "mnist"
+    parts = [
+        _idx(folder / f"{s}-{k}-idx{3 if k == 'images' else 1}-ubyte.gz")
+        for s in ("train", "t10k")
+        for k in ("images", "labels")
+    ]
+    Xtr, ytr, Xte, yte = parts
+    return (
+        Xtr.reshape(-1, 784) / np.float32(255),
+        ytr.astype(np.int64),
+        Xte.reshape(-1, 784) / np.float32(255),
+        yte.astype(np.int64),
+    )
+
+
+def split_5k(y: np.ndarray, n_train: int = 500, n_val: int = 100):
+    rng = np.random.default_rng(0)
+    train, val = [], []
+    for c in range(10):
+        p = rng.permutation(np.flatnonzero(y == c))
+        train.append(p[:n_train])
+        val.append(p[n_train : n_train + n_val])
+    return np.concatenate(train), np.concatenate(val)
+
+
+def signs(model, X: np.ndarray) -> torch.Tensor:
+    return torch.where(torch.as_tensor(model.project(X)) >= 0, 1.0, -1.0)
+
+
+def evaluate(q: torch.Tensor, db: torch.Tensor, relevant, radius: int = 2) -> tuple[float, float]:
+    """(standard mAP with stable ties, precision within Hamming radius 2 with empty = 0)."""
+    n_bits = q.shape[1]
+    precision = 0.0
+    for start in range(0, q.shape[0], 256):
+        rows = slice(start, start + 256)
+        inside = (n_bits - q[rows] @ db.T) / 2 <= radius
+        hits = (inside & relevant(rows)).sum(1).double()
+        found = inside.sum(1).double()
+        precision += float(torch.where(found > 0, hits / found.clamp_min(1), 0.0).sum())
+    return ranking_map(q, db, relevant), precision / q.shape[0]
+
+
+def fit_timed(model, *args, **kwargs):
+    start = time.perf_counter()
+    model.fit(*args, **kwargs)
+    return time.perf_counter() - start
+
+
+def row(name: str, n_bits: int, scores, seconds: float, extra: str = "") -> str:
+    return f"| {name} | {n_bits} | {scores[0]:.4f} | {scores[1]:.4f} | {seconds:.0f} s | {extra} |"
+
+
+def sh_mnist(args) -> None:
+    Xtr, ytr, Xte, yte = load_mnist()
+    if args.train == "5k":
+        train, val = split_5k(ytr)
+        fit_args = (Xtr[train], ytr[train])
+        fit_kw = {"X_val": Xtr[val], "y_val": ytr[val]}
+    else:
+        fit_args, fit_kw = (Xtr, ytr), {}
+    relevant = label_relevance(yte, ytr)
+    for n_bits in args.bits:
+        model = hashlearn.create(
+            "sh-bdnn",
+            n_bits=n_bits,
+            random_state=args.seed,
+            patience=args.patience,
+            n_threads=args.threads,
+            val_size=1000,
+            verbose=True,
+        )
+        seconds = fit_timed(model, *fit_args, **fit_kw)
+        ours = evaluate(signs(model, Xte), signs(model, Xtr), relevant)
+        itq = hashlearn.create("itq", n_bits=n_bits, random_state=args.seed).fit(fit_args[0])
+        peer = evaluate(signs(itq, Xte), signs(itq, Xtr), relevant)
+        ref = REFERENCE.get(("sh", args.train), {}).get(n_bits)
+        sdh = REFERENCE.get(("sdh", args.train), {}).get(n_bits)
+        per_alt = np.mean(model.stage_seconds_[1:]) if len(model.stage_seconds_) > 1 else 0
+        print(
+            row(
+                f"SH-BDNN {args.train} seed {args.seed} patience {args.patience}",
+                n_bits,
+                ours,
+                seconds,
+                f"alternations {model.n_alternations_}, pretrain "
+                f"{model.stage_seconds_[0]:.0f} s, {per_alt:.0f} s/alternation, val mAP "
+                f"{max(model.val_scores_):.4f}; ITQ same run {peer[0]:.4f} / {peer[1]:.4f};"
+                f" authors' SH-BDNN {ref}; authors' SDH {sdh}; "
+                f"published P@r2 {PUBLISHED_SH_MNIST_PR2.get(n_bits)}; "
+                f"peak RSS {peak_mb():.0f} MB",
+            ),
+            flush=True,
+        )
+
+
+def uh_mnist(args) -> None:
+    Xtr, _, Xte, _ = load_mnist()
+    train = np.random.default_rng(0).permutation(60000)[:10000]
+    relevant = knn_relevance(torch.as_tensor(Xte), torch.as_tensor(Xtr), 50)
+    for n_bits in args.bits:
+        params = dict(
+            n_bits=n_bits,
+            random_state=args.seed,
+            patience=args.patience,
+            n_threads=args.threads,
+            verbose=True,
+        )
+        for term in args.ablate:
+            params[{"independence": "lambda3", "balance": "lambda4"}[term]] = 0.0
+        model = hashlearn.create("uh-bdnn", **params)
+        seconds = fit_timed(model, Xtr[train])
+        ours = evaluate(signs(model, Xte), signs(model, Xtr), relevant)
+        itq = hashlearn.create("itq", n_bits=n_bits, random_state=args.seed).fit(Xtr[train])
+        peer = evaluate(signs(itq, Xte), signs(itq, Xtr), relevant)
+        name = "UH-BDNN" + "".join(f" without {t}" for t in args.ablate)
+        per_alt = np.mean(model.stage_seconds_[1:]) if len(model.stage_seconds_) > 1 else 0
+        print(
+            row(
+                f"{name} 10k seed {args.seed}",
+                n_bits,
+                ours,
+                seconds,
+                f"alternations {model.n_alternations_}, pretrain "
+                f"{model.stage_seconds_[0]:.0f} s, {per_alt:.0f} s/alternation; ITQ same "
+                f"run {peer[0]:.4f} / {peer[1]:.4f}, ratio {ours[0] / peer[0]:.3f}; "
+                f"authors' UH-BDNN {REFERENCE[('uh', '10k')].get(n_bits)}; "
+                f"peak RSS {peak_mb():.0f} MB",
+            ),
+            flush=True,
+        )
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("task", choices=["sh-mnist", "uh-mnist"])
+    parser.add_argument("--train", choices=["5k", "60k"], default="5k")
+    parser.add_argument("--bits", type=int, nargs="+", default=[32, 16])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--patience", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--ablate", nargs="*", default=[], choices=["independence", "balance"])
+    args = parser.parse_args()
+    torch.manual_seed(args.seed)
+    {"sh-mnist": sh_mnist, "uh-mnist": uh_mnist}[args.task](args)
+
+
+if __name__ == "__main__":
+    main()
