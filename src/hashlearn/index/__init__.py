@@ -12,5 +12,6 @@ uses, so :func:`to_faiss` / :func:`from_faiss` move them without conversion.
 """
 
 from hashlearn.index.flat import FlatIndex
+from hashlearn.index.mih import MultiIndexHashing
 
-__all__ = ["FlatIndex"]
+__all__ = ["FlatIndex", "MultiIndexHashing"]

@@ -1,0 +1,173 @@
+"""Numba kernels of multi-index hashing (internal).
+
+The code is cut into ``m`` substrings; table ``j`` lists the rows sorted by
+their substring ``j`` (``order[j]``), with the distinct substring values in
+``keys[ks[j]:ks[j + 1]]`` and the bucket bounds in ``bstart`` (``U_j + 1``
+entries per table, table ``j``'s starting at ``ks[j] + j``).
+
+Generalised pigeonhole (Norouzi et al., 2012): write ``r = m * q + a`` with
+``0 <= a < m``. A row within distance ``r`` of the query is within ``q`` on
+some substring ``j <= a``, or within ``q - 1`` on some substring ``j > a``.
+So after probing, for each step ``r' = 0..r``, table ``r' mod m`` at exact
+substring distance ``r' // m``, every row within ``r`` has been seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from hashlearn.index._kernels import _distance, _scan_group
+
+_PROBE_COST = 64  # work units of one bucket look-up, against 1 per verified row
+
+
+@njit(cache=True)
+def extract_keys(rows_u8, b0, b1):  # type: ignore[no-untyped-def]
+    """Bits ``b0:b1`` of each packed row as an integer (bit ``b0`` lowest)."""
+    out = np.zeros(rows_u8.shape[0], np.uint64)
+    for i in range(rows_u8.shape[0]):
+        key = np.uint64(0)
+        for b in range(b0, b1):
+            bit = (rows_u8[i, b >> 3] >> (b & 7)) & 1
+            key |= np.uint64(bit) << np.uint64(b - b0)
+        out[i] = key
+    return out
+
+
+@njit(cache=True)
+def _bucket(keys, bstart, ks, j, key):  # type: ignore[no-untyped-def]
+    lo, hi = ks[j], ks[j + 1]
+    i = lo + np.searchsorted(keys[lo:hi], key)
+    if i < hi and keys[i] == key:
+        return bstart[i + j], bstart[i + j + 1]
+    return 0, 0
+
+
+@njit(cache=True)
+def _flip_masks(s, e):  # type: ignore[no-untyped-def]
+    """All ``s``-bit masks with exactly ``e`` bits set."""
+    count = 1
+    for t in range(e):
+        count = count * (s - t) // (t + 1)
+    out = np.empty(count, np.uint64)
+    idx = np.arange(e)
+    for n in range(count):
+        mask = np.uint64(0)
+        for t in range(e):
+            mask |= np.uint64(1) << np.uint64(idx[t])
+        out[n] = mask
+        t = e - 1
+        while t >= 0 and idx[t] == s - e + t:
+            t -= 1
+        if t >= 0:
+            idx[t] += 1
+            for u in range(t + 1, e):
+                idx[u] = idx[u - 1] + 1
+    return out
+
+
+@njit(cache=True)
+def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):  # type: ignore[no-untyped-def]
+    """Visit table ``j`` at substring distance ``e``; keep new rows within ``keep``.
+
+    Returns the (possibly grown) buffers, their new size and the work done.
+    """
+    keys, bstart, ks, order, sizes = tab
+    if e > sizes[j]:
+        return buf_d, buf_p, c, 0
+    masks = _flip_masks(sizes[j], e)
+    work = _PROBE_COST * masks.shape[0]
+    for mask in masks:
+        lo, hi = _bucket(keys, bstart, ks, j, qkey ^ mask)
+        work += hi - lo
+        for b in range(lo, hi):
+            p = order[j, b]
+            if stamp[p] == sid:
+                continue
+            stamp[p] = sid
+            d = _distance(flat, p, qv, wit)
+            if d <= keep:
+                if c == buf_d.shape[0]:
+                    buf_d = np.concatenate((buf_d, np.empty_like(buf_d)))
+                    buf_p = np.concatenate((buf_p, np.empty_like(buf_p)))
+                buf_d[c], buf_p[c] = d, p
+                c += 1
+    return buf_d, buf_p, c, work
+
+
+@njit(cache=True)
+def _sort_pairs(bd, bp, c, n):  # type: ignore[no-untyped-def]
+    """Sort the first ``c`` (distance, row) pairs by distance then row (rows < n)."""
+    key = np.sort(bd[:c].astype(np.int64) * n + bp[:c])
+    return (key // n).astype(np.int32), key % n
+
+
+@njit(cache=True)
+def _range_one(tab, qk, flat, qv, wit, radius, stamp, sid, bd, bp):  # type: ignore[no-untyped-def]
+    m = qk.shape[0]
+    c = 0
+    for step in range(radius + 1):
+        e, j = divmod(step, m)
+        bd, bp, c, _ = _probe(tab, j, qk[j], e, flat, qv, wit, stamp, sid, radius, bd, bp, c)
+    return _sort_pairs(bd, bp, c, flat.shape[0] // len(wit))
+
+
+@njit(cache=True)
+def _knn_one(tab, qk, flat, qv, wit, k, n_bits, stamp, sid, budget):  # type: ignore[no-untyped-def]
+    """Exact top-k by growing the radius; ``None``-like empty result when over budget."""
+    m = qk.shape[0]
+    bd, bp = np.empty(256, np.int32), np.empty(256, np.int64)
+    c, work, radius = 0, 0, 0
+    for radius in range(n_bits + 1):
+        e, j = divmod(radius, m)
+        bd, bp, c, w = _probe(tab, j, qk[j], e, flat, qv, wit, stamp, sid, n_bits, bd, bp, c)
+        work += w
+        if np.sum(bd[:c] <= radius) >= k:
+            break
+        if work > budget:
+            return np.empty(0, np.int32), np.empty(0, np.int64), False
+    sel = bd[:c] <= radius
+    d, p = _sort_pairs(bd[:c][sel], bp[:c][sel], sel.sum(), flat.shape[0] // len(wit))
+    return d[:k], p[:k], True
+
+
+@njit(parallel=True, cache=True)
+def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):  # type: ignore[no-untyped-def]
+    """Exact kNN for every query; queries over ``budget`` fall back to a flat scan."""
+    flat = db.ravel()
+    nq = q.shape[0]
+    for ci in prange(n_chunks):
+        stamp = np.full(db.shape[0], -1, np.int64)
+        for qi in range(nq * ci // n_chunks, nq * (ci + 1) // n_chunks):
+            d, p, ok = _knn_one(tab, qkeys[qi], flat, q[qi], wit, k, n_bits, stamp, qi, budget)
+            if ok:
+                od[qi, : d.shape[0]] = d
+                op[qi, : p.shape[0]] = p
+            else:
+                cap = max(2 * k, 256)
+                _scan_group(flat, q, qi, qi + 1, 0, db.shape[0], k, n_bits, cap,
+                            od[qi : qi + 1], op[qi : qi + 1], wit)  # fmt: skip
+
+
+@njit(parallel=True, cache=True)
+def range_mih(tab, qkeys, db, q, radius, n_chunks, wit):  # type: ignore[no-untyped-def]
+    """Exact radius search; returns CSR ``(lims, distances, rows)`` sorted by (distance, row)."""
+    flat = db.ravel()
+    nq = q.shape[0]
+    per_d = [np.empty(0, np.int32) for _ in range(nq)]
+    per_p = [np.empty(0, np.int64) for _ in range(nq)]
+    for ci in prange(n_chunks):
+        stamp = np.full(db.shape[0], -1, np.int64)
+        bd, bp = np.empty(64, np.int32), np.empty(64, np.int64)
+        for qi in range(nq * ci // n_chunks, nq * (ci + 1) // n_chunks):
+            d, p = _range_one(tab, qkeys[qi], flat, q[qi], wit, radius, stamp, qi, bd, bp)
+            per_d[qi], per_p[qi] = d, p
+    lims = np.zeros(nq + 1, np.int64)
+    for qi in range(nq):
+        lims[qi + 1] = lims[qi] + per_d[qi].shape[0]
+    out_d, out_p = np.empty(lims[nq], np.int32), np.empty(lims[nq], np.int64)
+    for qi in range(nq):
+        out_d[lims[qi] : lims[qi + 1]] = per_d[qi]
+        out_p[lims[qi] : lims[qi + 1]] = per_p[qi]
+    return lims, out_d, out_p

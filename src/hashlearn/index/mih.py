@@ -1,0 +1,163 @@
+"""Multi-index hashing (Norouzi, Punjani and Fleet, CVPR 2012): :class:`MultiIndexHashing`.
+
+>>> import numpy as np
+>>> from hashlearn.index import MultiIndexHashing
+>>> index = MultiIndexHashing(n_bits=16, n_tables=2)
+>>> index.add(np.array([[0, 0], [1, 0], [255, 255]], np.uint8))
+>>> lims, distances, ids = index.range_search(np.array([[0, 0]], np.uint8), radius=1)
+>>> ids.tolist(), distances.tolist()
+([0, 1], [0, 1])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numba
+import numpy as np
+
+from hashlearn.index import _mih_kernels as mk
+from hashlearn.index.flat import FlatIndex, check_count
+
+__all__ = ["MultiIndexHashing", "default_n_tables"]
+
+# A radius search probing more buckets than this share of the rows runs as a flat scan.
+_FLAT_PROBE_SHARE = 1 / 64
+
+
+def default_n_tables(n_bits: int, n_items: int) -> int:
+    """Norouzi et al.'s choice ``m ~ n_bits / log2(N)``, with substrings of at most 64 bits.
+
+    >>> default_n_tables(64, 1_000_000)
+    3
+    """
+    m = round(n_bits / math.log2(max(n_items, 2)))
+    return int(min(n_bits, max(m, 1, math.ceil(n_bits / 64))))
+
+
+class MultiIndexHashing(FlatIndex):
+    """Exact Hamming search, sub-linear for small radii, by multi-index hashing.
+
+    The code is cut into ``n_tables`` substrings of near-equal length; each
+    table sorts the rows by one substring. A radius-``r`` query probes the
+    buckets within ``r // m`` of the query's substrings (pigeonhole) and
+    verifies full distances, so results are exact. kNN grows the radius until
+    ``k`` items are certain; a query whose probing would cost more than a scan
+    is answered by a flat scan. Tables are (re)built lazily at the first search
+    after ``add``/``remove_ids``.
+
+    Parameters
+    ----------
+    n_bits : code length.
+    n_tables : number of substrings ``m``; default ``round(n_bits / log2(ntotal))``
+        chosen when the tables are built.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> index = MultiIndexHashing(8)
+    >>> index.add(np.array([[3], [0]], np.uint8))
+    >>> index.search(np.array([[1]], np.uint8), k=2)[1].tolist()
+    [[0, 1]]
+    """
+
+    kind = "mih"
+
+    def __init__(self, n_bits: int, n_tables: int | None = None) -> None:
+        super().__init__(n_bits)
+        if n_tables is not None:
+            check_count(n_tables, "n_tables", minimum=1)
+            if not math.ceil(self.n_bits / 64) <= n_tables <= self.n_bits:
+                raise ValueError(
+                    f"n_tables must be between {math.ceil(self.n_bits / 64)} and n_bits="
+                    f"{self.n_bits} (substrings of 1 to 64 bits), got {n_tables}"
+                )
+        self.n_tables = n_tables
+
+    def _changed(self) -> None:
+        self._tables: tuple[Any, ...] | None = None
+
+    @property
+    def m(self) -> int:
+        """Number of substrings used for the current contents."""
+        return self.n_tables or default_n_tables(self.n_bits, self.ntotal)
+
+    def _bounds(self) -> np.ndarray:
+        return np.array([j * self.n_bits // self.m for j in range(self.m + 1)], np.int64)
+
+    def _tab(self) -> tuple[Any, ...]:
+        if self._tables is None:
+            self._tables = self._build()
+        return self._tables
+
+    def _build(self) -> tuple[Any, ...]:
+        bounds, rows_u8 = self._bounds(), self._rows.view(np.uint8)
+        pos_type = np.int32 if self.ntotal < 2**31 else np.int64
+        order = np.empty((self.m, self.ntotal), pos_type)
+        keys, bstart, ks = [], [], [0]
+        for j in range(self.m):
+            sub = mk.extract_keys(rows_u8, bounds[j], bounds[j + 1])
+            order[j] = np.argsort(sub, kind="stable")
+            uniq, first = np.unique(sub[order[j]], return_index=True)
+            keys.append(uniq)
+            bstart.append(np.append(first, self.ntotal).astype(np.int64))
+            ks.append(ks[-1] + uniq.size)
+        sizes = np.diff(bounds)
+        return (
+            np.concatenate(keys),
+            np.concatenate(bstart),
+            np.array(ks, np.int64),
+            order,
+            sizes,
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the codes, ids and hash tables (tables built if needed)."""
+        return super().nbytes + sum(a.nbytes for a in self._tab())
+
+    def _query_keys(self, q: np.ndarray) -> np.ndarray:
+        bounds, q_u8 = self._bounds(), q.view(np.uint8)
+        return np.stack(
+            [mk.extract_keys(q_u8, bounds[j], bounds[j + 1]) for j in range(self.m)], axis=1
+        ).reshape(q.shape[0], self.m)
+
+    def _n_chunks(self, nq: int) -> int:
+        return max(1, min(nq, numba.get_num_threads()))
+
+    def search(self, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = self._queries(queries)
+        k = check_count(k, "k", minimum=1)
+        od = np.full((q.shape[0], k), -1, np.int32)
+        op = np.full((q.shape[0], k), -1, np.int64)
+        if self.ntotal and q.shape[0]:
+            wit = (0,) * q.shape[1]
+            budget = self.ntotal
+            args = (self._tab(), self._query_keys(q), self._rows, q, k, self.n_bits)
+            mk.knn_mih(*args, self._n_chunks(q.shape[0]), budget, od, op, wit)
+        return od, self._map_ids(op)
+
+    search.__doc__ = FlatIndex.search.__doc__
+
+    def _probe_count(self, radius: int) -> int:
+        sizes = np.diff(self._bounds())
+        return sum(math.comb(int(sizes[s % self.m]), s // self.m) for s in range(radius + 1))
+
+    def range_search(self, queries: Any, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        q = self._queries(queries)
+        radius = check_count(radius, "radius")
+        if self._probe_count(min(radius, self.n_bits)) > _FLAT_PROBE_SHARE * self.ntotal:
+            return super().range_search(queries, radius)
+        nq = q.shape[0]
+        if self.ntotal == 0 or nq == 0:
+            return np.zeros(nq + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.int64)
+        wit = (0,) * q.shape[1]
+        args = (self._tab(), self._query_keys(q), self._rows, q, radius)
+        lims, distances, positions = mk.range_mih(*args, self._n_chunks(nq), wit)
+        return lims, distances, self._map_ids(positions)
+
+    range_search.__doc__ = FlatIndex.range_search.__doc__
+
+    def __repr__(self) -> str:
+        return f"MultiIndexHashing(n_bits={self.n_bits}, n_tables={self.n_tables}, ntotal={self.ntotal})"
