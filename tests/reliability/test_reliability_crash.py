@@ -48,17 +48,30 @@ SERVER = textwrap.dedent(
     def payload(v):
         return {"version": v, "values": [v * 1000 + i for i in range(2000)]}
 
+    def write_model(v):
+        models[v].save(os.path.join(folder, "model"))
+
+    def write_report(v):
+        atomic_write_json(os.path.join(folder, "report.json"), payload(v))
+
+    def write_codes(v):
+        codes = encode_to_memmap(models[v], X, os.path.join(folder, "codes.npy"), chunk=64)
+        if FlatIndex is not None:
+            index = FlatIndex(24)
+            index.add(np.asarray(codes))
+            index.save(os.path.join(folder, "index"))
+
     def write_forever():
-        v = os.getpid() % versions
+        # each writer starts at another version and another file, so that kills
+        # land in every kind of write even when the machine is slow
+        seed = int.from_bytes(os.urandom(4), 'little')
+        v, first = seed % versions, (seed // versions) % 3
+        writers = [write_model, write_report, write_codes]
+        writers = writers[first:] + writers[:first]
         while True:
             v = (v + 1) % versions
-            models[v].save(os.path.join(folder, "model"))
-            atomic_write_json(os.path.join(folder, "report.json"), payload(v))
-            codes = encode_to_memmap(models[v], X, os.path.join(folder, "codes.npy"), chunk=64)
-            if FlatIndex is not None:
-                index = FlatIndex(24)
-                index.add(np.asarray(codes))
-                index.save(os.path.join(folder, "index"))
+            for write in writers:
+                write(v)
 
     print("ready", FlatIndex is not None, flush=True)
     for line in sys.stdin:
@@ -125,7 +138,7 @@ def test_sigkill_at_random_points_never_leaves_a_broken_file(workdir, cases):
             server.stdin.write("go\n")
             server.stdin.flush()
             pid = int(server.stdout.readline())
-            time.sleep(rng.uniform(0.0, 0.03))
+            time.sleep(rng.uniform(0.0, 0.04))
             os.kill(pid, signal.SIGKILL)
             seen.add(check_final_names(folder, X, expected, load_index))
             cases["crash.kills_survived"] += 1
