@@ -11,7 +11,16 @@ uses, so :func:`to_faiss` / :func:`from_faiss` move them without conversion.
 [[1]]
 """
 
+from hashlearn.index.faiss_interop import from_faiss, to_faiss
 from hashlearn.index.flat import FlatIndex
+from hashlearn.index.io import IndexFileError, load_index
 from hashlearn.index.mih import MultiIndexHashing
 
-__all__ = ["FlatIndex", "MultiIndexHashing"]
+__all__ = [
+    "FlatIndex",
+    "IndexFileError",
+    "MultiIndexHashing",
+    "from_faiss",
+    "load_index",
+    "to_faiss",
+]

@@ -16,6 +16,7 @@ possible distances, so ties are broken by row position, which is id order.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 from numba.core import types
@@ -188,7 +189,8 @@ def knn_search(
     cap = max(2 * k, 256)
     wit = (0,) * db.shape[1]
     if nq >= 2 * _GROUP * n_threads or n_threads == 1:
-        _knn_by_queries(db, q, k, n_bits, cap, od, op, wit)
+        with numba.parallel_chunksize(1):  # dynamic: a descheduled thread does not stall the rest
+            _knn_by_queries(db, q, k, n_bits, cap, od, op, wit)
     else:
         n_parts = max(1, min(n_threads, db.shape[0] // _BLOCK))
         _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit)
@@ -257,7 +259,8 @@ def range_search(
     bp = np.empty((nq, cap), np.int64)
     counts = np.zeros(nq, np.int64)
     if nq and db.shape[0]:
-        _range_first_pass(db, q, radius, bd, bp, counts, wit)
+        with numba.parallel_chunksize(1):
+            _range_first_pass(db, q, radius, bd, bp, counts, wit)
     lims = np.zeros(nq + 1, np.int64)
     np.cumsum(counts, out=lims[1:])
     out_d = np.empty(lims[-1], np.int32)

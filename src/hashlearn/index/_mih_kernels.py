@@ -17,9 +17,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hashlearn.index._kernels import _distance, _scan_group
+from hashlearn.index._kernels import _distance
 
-_PROBE_COST = 64  # work units of one bucket look-up, against 1 per verified row
+# Work units (one unit ~ one row of a flat scan): a bucket look-up is a binary
+# search with cache misses, a verified row a random access.
+_PROBE_COST = 1024
+_ROW_COST = 8
 
 
 @njit(cache=True)
@@ -80,12 +83,13 @@ def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):  
     work = _PROBE_COST * masks.shape[0]
     for mask in masks:
         lo, hi = _bucket(keys, bstart, ks, j, qkey ^ mask)
-        work += hi - lo
+        work += _ROW_COST * (hi - lo)
         for b in range(lo, hi):
             p = order[j, b]
-            if stamp[p] == sid:
-                continue
-            stamp[p] = sid
+            if stamp.shape[0]:  # kNN marks seen rows; radius search removes repeats at the end
+                if stamp[p] == sid:
+                    continue
+                stamp[p] = sid
             d = _distance(flat, p, qv, wit)
             if d <= keep:
                 if c == buf_d.shape[0]:
@@ -98,18 +102,23 @@ def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):  
 
 @njit(cache=True)
 def _sort_pairs(bd, bp, c, n):  # type: ignore[no-untyped-def]
-    """Sort the first ``c`` (distance, row) pairs by distance then row (rows < n)."""
+    """Sort the first ``c`` (distance, row) pairs (rows < n), dropping repeats."""
     key = np.sort(bd[:c].astype(np.int64) * n + bp[:c])
+    if key.shape[0] > 1:
+        keep = np.ones(key.shape[0], np.bool_)
+        keep[1:] = key[1:] != key[:-1]
+        key = key[keep]
     return (key // n).astype(np.int32), key % n
 
 
 @njit(cache=True)
-def _range_one(tab, qk, flat, qv, wit, radius, stamp, sid, bd, bp):  # type: ignore[no-untyped-def]
+def _range_one(tab, qk, flat, qv, wit, radius):  # type: ignore[no-untyped-def]
     m = qk.shape[0]
     c = 0
+    bd, bp, no_stamp = np.empty(64, np.int32), np.empty(64, np.int64), np.empty(0, np.int64)
     for step in range(radius + 1):
         e, j = divmod(step, m)
-        bd, bp, c, _ = _probe(tab, j, qk[j], e, flat, qv, wit, stamp, sid, radius, bd, bp, c)
+        bd, bp, c, _ = _probe(tab, j, qk[j], e, flat, qv, wit, no_stamp, 0, radius, bd, bp, c)
     return _sort_pairs(bd, bp, c, flat.shape[0] // len(wit))
 
 
@@ -134,9 +143,10 @@ def _knn_one(tab, qk, flat, qv, wit, k, n_bits, stamp, sid, budget):  # type: ig
 
 @njit(parallel=True, cache=True)
 def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):  # type: ignore[no-untyped-def]
-    """Exact kNN for every query; queries over ``budget`` fall back to a flat scan."""
+    """Exact kNN for every query; returns a mask of the queries that ran over ``budget``."""
     flat = db.ravel()
     nq = q.shape[0]
+    over = np.zeros(nq, np.bool_)
     for ci in prange(n_chunks):
         stamp = np.full(db.shape[0], -1, np.int64)
         for qi in range(nq * ci // n_chunks, nq * (ci + 1) // n_chunks):
@@ -144,25 +154,19 @@ def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):  # typ
             if ok:
                 od[qi, : d.shape[0]] = d
                 op[qi, : p.shape[0]] = p
-            else:
-                cap = max(2 * k, 256)
-                _scan_group(flat, q, qi, qi + 1, 0, db.shape[0], k, n_bits, cap,
-                            od[qi : qi + 1], op[qi : qi + 1], wit)  # fmt: skip
+            over[qi] = not ok
+    return over
 
 
 @njit(parallel=True, cache=True)
-def range_mih(tab, qkeys, db, q, radius, n_chunks, wit):  # type: ignore[no-untyped-def]
+def range_mih(tab, qkeys, db, q, radius, wit):  # type: ignore[no-untyped-def]
     """Exact radius search; returns CSR ``(lims, distances, rows)`` sorted by (distance, row)."""
     flat = db.ravel()
     nq = q.shape[0]
     per_d = [np.empty(0, np.int32) for _ in range(nq)]
     per_p = [np.empty(0, np.int64) for _ in range(nq)]
-    for ci in prange(n_chunks):
-        stamp = np.full(db.shape[0], -1, np.int64)
-        bd, bp = np.empty(64, np.int32), np.empty(64, np.int64)
-        for qi in range(nq * ci // n_chunks, nq * (ci + 1) // n_chunks):
-            d, p = _range_one(tab, qkeys[qi], flat, q[qi], wit, radius, stamp, qi, bd, bp)
-            per_d[qi], per_p[qi] = d, p
+    for qi in prange(nq):
+        per_d[qi], per_p[qi] = _range_one(tab, qkeys[qi], flat, q[qi], wit, radius)
     lims = np.zeros(nq + 1, np.int64)
     for qi in range(nq):
         lims[qi + 1] = lims[qi] + per_d[qi].shape[0]

@@ -215,6 +215,16 @@ class FlatIndex:
 
         save_index(self, path)
 
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> FlatIndex:
+        """Read an index written by :meth:`save` (see :func:`hashlearn.index.load_index`)."""
+        from hashlearn.index.io import load_index
+
+        index = load_index(path)
+        if not isinstance(index, cls):
+            raise TypeError(f"{path} holds a {type(index).__name__}, not a {cls.__name__}")
+        return index
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(n_bits={self.n_bits}, ntotal={self.ntotal})"
 

@@ -17,13 +17,14 @@ from typing import Any
 import numba
 import numpy as np
 
+from hashlearn.index import _kernels
 from hashlearn.index import _mih_kernels as mk
 from hashlearn.index.flat import FlatIndex, check_count
 
 __all__ = ["MultiIndexHashing", "default_n_tables"]
 
 # A radius search probing more buckets than this share of the rows runs as a flat scan.
-_FLAT_PROBE_SHARE = 1 / 64
+_FLAT_PROBE_SHARE = 1 / 1024
 
 
 def default_n_tables(n_bits: int, n_items: int) -> int:
@@ -135,7 +136,11 @@ class MultiIndexHashing(FlatIndex):
             wit = (0,) * q.shape[1]
             budget = self.ntotal
             args = (self._tab(), self._query_keys(q), self._rows, q, k, self.n_bits)
-            mk.knn_mih(*args, self._n_chunks(q.shape[0]), budget, od, op, wit)
+            over = mk.knn_mih(*args, self._n_chunks(q.shape[0]), budget, od, op, wit)
+            if over.any():  # probing would cost more than a scan: batch them through the scan
+                od[over], op[over] = _kernels.knn_search(
+                    self._rows, q[over], k, self.n_bits, numba.get_num_threads()
+                )
         return od, self._map_ids(op)
 
     search.__doc__ = FlatIndex.search.__doc__
@@ -154,10 +159,14 @@ class MultiIndexHashing(FlatIndex):
             return np.zeros(nq + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.int64)
         wit = (0,) * q.shape[1]
         args = (self._tab(), self._query_keys(q), self._rows, q, radius)
-        lims, distances, positions = mk.range_mih(*args, self._n_chunks(nq), wit)
+        with numba.parallel_chunksize(64):
+            lims, distances, positions = mk.range_mih(*args, wit)
         return lims, distances, self._map_ids(positions)
 
     range_search.__doc__ = FlatIndex.range_search.__doc__
 
     def __repr__(self) -> str:
-        return f"MultiIndexHashing(n_bits={self.n_bits}, n_tables={self.n_tables}, ntotal={self.ntotal})"
+        return (
+            f"MultiIndexHashing(n_bits={self.n_bits}, n_tables={self.n_tables}, "
+            f"ntotal={self.ntotal})"
+        )

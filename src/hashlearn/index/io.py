@@ -1,0 +1,126 @@
+"""Index files: one self-checking binary file per index, written atomically.
+
+Layout (little endian)::
+
+    magic  b"HLINDEX\\0"          8 bytes
+    format version               uint32 (currently 1)
+    header length                uint32
+    header                       UTF-8 JSON: kind, n_bits, n_bytes, ntotal, has_ids, n_tables
+    codes                        ntotal * n_bytes bytes (packed, hashlearn/faiss bit order)
+    ids                          ntotal * int64 (only when has_ids)
+    sha256                       32 bytes, digest of everything before it
+
+Hash tables are not stored: :class:`MultiIndexHashing` rebuilds them at the first search.
+
+>>> import numpy as np, tempfile, pathlib
+>>> from hashlearn.index import FlatIndex, load_index
+>>> index = FlatIndex(16); index.add(np.arange(6, dtype=np.uint8).reshape(3, 2))
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "codes.hlidx"
+>>> index.save(path)
+>>> load_index(path).search(np.array([[2, 3]], np.uint8), k=1)[1].tolist()
+[[1]]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hashlearn._io import atomic_write
+from hashlearn.index.flat import FlatIndex
+from hashlearn.index.mih import MultiIndexHashing
+
+__all__ = ["FORMAT_VERSION", "IndexFileError", "load_index", "save_index"]
+
+MAGIC = b"HLINDEX\0"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct("<8sII")
+_DIGEST = 32
+_CHUNK_ROWS = 1 << 20
+
+
+class IndexFileError(ValueError):
+    """An index file that is not one, is truncated, corrupted or of an unknown version."""
+
+
+def _header(index: FlatIndex) -> bytes:
+    meta: dict[str, Any] = {
+        "kind": index.kind,
+        "n_bits": index.n_bits,
+        "n_bytes": index.n_bytes,
+        "ntotal": index.ntotal,
+        "has_ids": index._ids is not None,
+        "n_tables": getattr(index, "n_tables", None),
+        "bit_order": "lsb-first (faiss)",
+    }
+    return json.dumps(meta, sort_keys=True).encode()
+
+
+def save_index(index: FlatIndex, path: str | os.PathLike[str]) -> None:
+    """Write ``index`` to ``path`` (temporary file, then rename)."""
+    header = _header(index)
+    digest = hashlib.sha256()
+    with atomic_write(path, "wb") as handle:
+
+        def put(block: bytes | memoryview) -> None:
+            digest.update(block)
+            handle.write(block)
+
+        put(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header)))
+        put(header)
+        codes_u8 = index._rows.view(np.uint8)
+        for start in range(0, index.ntotal, _CHUNK_ROWS):
+            block = np.ascontiguousarray(codes_u8[start : start + _CHUNK_ROWS, : index.n_bytes])
+            put(memoryview(block).cast("B"))
+        if index._ids is not None:
+            put(index._ids.astype("<i8").tobytes())
+        handle.write(digest.digest())
+
+
+def _parse(data: bytes, path: Path) -> tuple[dict[str, Any], memoryview]:
+    if len(data) < _PREFIX.size + _DIGEST or data[:8] != MAGIC:
+        raise IndexFileError(f"{path} is not a hashlearn index file (bad magic or too short)")
+    _, version, header_len = _PREFIX.unpack_from(data)
+    if version != FORMAT_VERSION:
+        raise IndexFileError(
+            f"{path} has index format version {version}; this hashlearn reads {FORMAT_VERSION}"
+        )
+    body_end = len(data) - _DIGEST
+    if hashlib.sha256(data[:body_end]).digest() != data[body_end:]:
+        raise IndexFileError(f"{path} is corrupted or truncated (sha256 checksum mismatch)")
+    try:
+        meta = json.loads(data[_PREFIX.size : _PREFIX.size + header_len])
+    except ValueError as exc:
+        raise IndexFileError(f"{path} has an unreadable header: {exc}") from None
+    payload = memoryview(data)[_PREFIX.size + header_len : body_end]
+    expected = meta["ntotal"] * (meta["n_bytes"] + (8 if meta["has_ids"] else 0))
+    if len(payload) != expected:
+        raise IndexFileError(f"{path}: payload has {len(payload)} bytes, header says {expected}")
+    return meta, payload
+
+
+def load_index(path: str | os.PathLike[str]) -> FlatIndex:
+    """Read an index written by ``save`` (a :class:`FlatIndex` or :class:`MultiIndexHashing`).
+
+    Raises :class:`IndexFileError` (a ``ValueError``) when the file is not an
+    index, is truncated or corrupted, or has an unknown format version.
+    """
+    path = Path(path)
+    meta, payload = _parse(path.read_bytes(), path)
+    kind, n, n_bytes = meta["kind"], meta["ntotal"], meta["n_bytes"]
+    if kind == "flat":
+        index: FlatIndex = FlatIndex(meta["n_bits"])
+    elif kind == "mih":
+        index = MultiIndexHashing(meta["n_bits"], meta["n_tables"])
+    else:
+        raise IndexFileError(f"{path}: unknown index kind {kind!r}")
+    codes = np.frombuffer(payload, np.uint8, n * n_bytes).reshape(n, n_bytes)
+    ids = np.frombuffer(payload, "<i8", n, offset=n * n_bytes) if meta["has_ids"] else None
+    index.add(codes, ids=None if ids is None else ids.astype(np.int64))
+    return index
