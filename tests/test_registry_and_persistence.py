@@ -7,9 +7,13 @@ import pytest
 from sklearn.datasets import load_digits
 
 import hashlearn
+import hashlearn.codes
 from hashlearn.persistence import ModelFileError
 
-FAST_PARAMS: dict[str, dict] = {}
+FAST_PARAMS: dict[str, dict] = {
+    "sh-bdnn": {"n_pretrain_iter": 20, "n_wstep_iter": 20, "max_alternations": 2},
+    "uh-bdnn": {"n_pretrain_iter": 20, "n_wstep_iter": 20, "max_alternations": 2},
+}
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +62,28 @@ def test_every_method_rejects_nan_and_unfitted(name, digits):
         make(name).encode(X[:5])
 
 
+@pytest.mark.parametrize("n_bits", [1, 7, 65, 256])
+@pytest.mark.parametrize("name", hashlearn.list_methods())
+def test_every_method_at_edge_code_lengths(name, n_bits, digits):
+    """Any code length either works (right shape, zero padding bits) or is refused clearly."""
+    X, y = digits
+    try:
+        model = fit(make(name, n_bits=n_bits), X[:300], y[:300])
+    except ValueError as exc:
+        assert "n_bits" in str(exc), f"{name} refused n_bits={n_bits} without saying why: {exc}"
+        return
+    codes = model.encode(X[300:340])
+    assert codes.dtype == np.uint8 and codes.shape == (40, (n_bits + 7) // 8)
+    spare = 8 * codes.shape[1] - n_bits
+    assert not np.any(codes[:, -1] >> (8 - spare)) if spare else True
+    assert np.array_equal(
+        hashlearn.codes.unpack_bits(codes, n_bits),
+        (model.project(X[300:340]) >= 0).astype(np.uint8),
+    )
+
+
 def test_unknown_method_lists_known_ones():
-    with pytest.raises(ValueError, match="known methods: .*itq"):
+    with pytest.raises(ValueError, match=r"known methods: .*itq"):
         hashlearn.create("no-such-method")
 
 
