@@ -174,7 +174,12 @@ def test_load_corrupted_folder(
         path.unlink()
     else:
         path.write_bytes(bytes(data))
-    loaded = guarded(hashlearn.load, folder)
+    try:
+        loaded = guarded(hashlearn.load, folder)
+    except KeyError as exc:  # known bug, see test_load_config_without_n_bits (xfail strict)
+        assert exc.args == ("n_bits",) and '"n_bits"' not in path.read_text(errors="replace")
+        cases["load.known_bug_keyerror_n_bits"] += 1
+        return
     if isinstance(loaded, Exception):
         return
     codes = guarded(loaded.encode, X)
@@ -218,3 +223,20 @@ def test_load_edited_config(saved_models, tmp_path, field, value, match, guarded
     else:
         assert match is None, f"edited {field} loaded silently"
         assert np.array_equal(loaded.encode(X), expected)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=KeyError,
+    reason="BUG (loading.py, lead): a config.json "
+    "without 'n_bits' raises KeyError('n_bits') instead of ModelFileError",
+)
+def test_load_config_without_n_bits(saved_models, tmp_path):
+    source, _ = saved_models[1]["lsh"]
+    for path in source.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    config = json.loads((tmp_path / "config.json").read_text())
+    del config["n_bits"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="n_bits"):
+        hashlearn.load(tmp_path)
