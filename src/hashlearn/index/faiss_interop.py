@@ -77,19 +77,19 @@ def from_faiss(faiss_index: Any, n_bits: int | None = None) -> FlatIndex:
     the spare bits to be zero.
     """
     faiss = import_faiss()
-    ids = None
-    if isinstance(faiss_index, (faiss.IndexBinaryIDMap, faiss.IndexBinaryIDMap2)):
-        ids = faiss.vector_to_array(faiss_index.id_map).astype(np.int64)
-        faiss_index = faiss.downcast_IndexBinary(faiss_index.index)
-    if isinstance(faiss_index, faiss.IndexBinaryMultiHash):
-        faiss_index = faiss_index.storage
-    if not isinstance(faiss_index, faiss.IndexBinaryFlat):
+    ids, inner = None, faiss_index  # keep ``faiss_index`` alive: it may own ``inner``
+    if isinstance(inner, (faiss.IndexBinaryIDMap, faiss.IndexBinaryIDMap2)):
+        ids = faiss.vector_to_array(inner.id_map).astype(np.int64)
+        inner = faiss.downcast_IndexBinary(inner.index)
+    if isinstance(inner, faiss.IndexBinaryMultiHash):
+        inner = inner.storage
+    if not isinstance(inner, faiss.IndexBinaryFlat):
         raise TypeError(
             "faiss_index must be an IndexBinaryFlat, IndexBinaryMultiHash or an IDMap around "
-            f"one, got {type(faiss_index).__name__}"
+            f"one, got {type(inner).__name__}"
         )
-    d = faiss_index.d
-    codes = faiss.vector_to_array(faiss_index.xb).reshape(faiss_index.ntotal, d // 8)
+    d = inner.d
+    codes = faiss.vector_to_array(inner.xb).reshape(inner.ntotal, d // 8)
     index = FlatIndex(d if n_bits is None else n_bits)
     index.add(codes, ids=ids)
     return index
