@@ -28,7 +28,7 @@ def test_large_batches_match_reference(cls, n_bits, ref):
         np.testing.assert_array_equal(distances, want_d)
     lims, distances, found = index.range_search(queries, n_bits // 4)
     for got, want in zip(
-        (lims, distances, found), ref.range(db, ids, queries, n_bits, n_bits // 4)
+        (lims, distances, found), ref.range(db, ids, queries, n_bits, n_bits // 4), strict=True
     ):
         np.testing.assert_array_equal(got, want)
 

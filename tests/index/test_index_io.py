@@ -29,7 +29,7 @@ def test_round_trip_gives_identical_results(cls, tmp_path, ref):
     assert type(back) is cls and back.ntotal == index.ntotal
     np.testing.assert_array_equal(back.ids(), index.ids())
     queries = ref.codes(rng, 5, 100)
-    for got, want in zip(back.search(queries, 20), index.search(queries, 20)):
+    for got, want in zip(back.search(queries, 20), index.search(queries, 20), strict=True):
         np.testing.assert_array_equal(got, want)
 
 
@@ -45,7 +45,7 @@ def test_truncated_file_is_refused(saved):
     data = path.read_bytes()
     for size in (len(data) - 1, len(data) // 2, 10):
         path.write_bytes(data[:size])
-        with pytest.raises(IndexFileError, match="corrupted or truncated|not a hashlearn index"):
+        with pytest.raises(IndexFileError, match=r"corrupted or truncated|not a hashlearn index"):
             load_index(path)
 
 

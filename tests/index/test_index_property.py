@@ -68,7 +68,7 @@ def test_range_matches_reference(kind, c, radius_choice, ref):
     radius = {"zero": 0, "small": min(3, c["n_bits"]), "all": c["n_bits"]}[radius_choice]
     lims, distances, found = index.range_search(queries, radius)
     want = ref.range(db, ids, queries, c["n_bits"], radius)
-    for got, expected in zip((lims, distances, found), want):
+    for got, expected in zip((lims, distances, found), want, strict=True):
         np.testing.assert_array_equal(got, expected)
     if radius == c["n_bits"]:
         assert lims[-1] == c["n"] * c["nq"]
@@ -81,7 +81,9 @@ def test_range_matches_reference(kind, c, radius_choice, ref):
 @given(c=case, data=st.data())
 def test_remove_ids_matches_rebuilt_index(kind, c, data, ref):
     index, db, ids, queries = build(kind, c, ref)
-    gone = data.draw(st.lists(st.sampled_from(list(ids) + [10**9]), max_size=10)) if c["n"] else []
+    gone = (
+        data.draw(st.lists(st.sampled_from([*ids.tolist(), 10**9]), max_size=10)) if c["n"] else []
+    )
     removed = index.remove_ids(np.array(gone, np.int64))
     keep = ~np.isin(ids, gone)
     assert removed == c["n"] - keep.sum() and index.ntotal == keep.sum()
