@@ -39,7 +39,7 @@ def peak_mib() -> float:
 
 def stage_features(args: argparse.Namespace) -> dict:
     rng = np.random.default_rng(0)
-    centers = rng.normal(scale=2.0, size=(CLASSES, D)).astype(np.float32)
+    centers = rng.normal(scale=0.5, size=(CLASSES, D)).astype(np.float32)
     n_bytes = 0
     for name, dtype, shape in (("X", "<f4", (args.n, D)), ("y", "<i8", (args.n,))):
         with open(args.workdir / f"{name}.npy", "wb") as handle:
@@ -123,11 +123,54 @@ def stage_evaluate(args: argparse.Namespace) -> dict:
     return {"queries": args.queries, "map": value, "seconds": time.perf_counter() - start}
 
 
+def naive_ap(query: np.ndarray, label: int, db64: np.ndarray, labels: np.ndarray) -> float:
+    """The obvious in-memory way: all distances, a stable sort, then AP."""
+    dist = np.bitwise_count(db64 ^ query.view(np.uint64)).sum(axis=1)
+    relevant = labels[np.argsort(dist, kind="stable")] == label
+    hits = np.cumsum(relevant)
+    ranks = np.flatnonzero(relevant) + 1
+    return float((hits[relevant] / ranks).mean()) if ranks.size else 0.0
+
+
+def stage_peer(args: argparse.Namespace) -> dict:
+    """Peers on a few queries: naive numpy ranking and hashlearn.metrics (same mAP?)."""
+    from hashlearn.scale import open_codes, streaming_map
+
+    codes = open_codes(args.workdir / "codes.npy", n_bits=64)
+    labels = np.load(args.workdir / "y.npy")
+    rng = np.random.default_rng(1)
+    qi = np.sort(rng.choice(codes.shape[0], args.peer_queries, replace=False))
+    q, yq = np.asarray(codes[qi]), labels[qi]
+    t0 = time.perf_counter()
+    ours = streaming_map(q, codes, yq, labels, n_bits=64)
+    t1 = time.perf_counter()
+    db64 = np.asarray(codes).view(np.uint64)
+    naive = float(np.mean([naive_ap(q[i], yq[i], db64, labels) for i in range(len(qi))]))
+    t2 = time.perf_counter()
+    out = {
+        "queries": len(qi),
+        "streaming_map": ours,
+        "streaming_s_per_query": (t1 - t0) / len(qi),
+        "naive_map": naive,
+        "naive_s_per_query": (t2 - t1) / len(qi),
+    }
+    try:
+        from hashlearn.metrics import mean_average_precision
+    except ImportError as exc:
+        out["metrics"] = f"skipped: {exc}"
+    else:
+        t3 = time.perf_counter()
+        out["metrics_map"] = mean_average_precision(q, codes, yq, labels, n_bits=64)
+        out["metrics_s_per_query"] = (time.perf_counter() - t3) / len(qi)
+    return out
+
+
 STAGES = {
     "features": stage_features,
     "encode": stage_encode,
     "index": stage_index,
     "evaluate": stage_evaluate,
+    "peer": stage_peer,
 }
 
 
@@ -135,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000_000)
     parser.add_argument("--queries", type=int, default=10_000)
+    parser.add_argument("--peer-queries", type=int, default=20)
     parser.add_argument("--method", default="lsh")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/hashlearn_scale"))
@@ -147,7 +191,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     env = dict(os.environ, NUMBA_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
-    for stage in ("features", "encode", "index", "evaluate"):
+    for stage in ("features", "encode", "index", "evaluate", "peer"):
         cmd = [
             sys.executable,
             __file__,
@@ -157,6 +201,8 @@ def main() -> None:
             str(args.n),
             "--queries",
             str(args.queries),
+            "--peer-queries",
+            str(args.peer_queries),
             "--method",
             args.method,
             "--workdir",
