@@ -1,0 +1,27 @@
+"""Retrieval metrics on packed binary codes (ALGORITHMS.md section 1).
+
+Every function takes packed query and database codes, ``n_bits``, and either
+labels (1-D classes, or 2-D 0/1 multi-label matrices: relevant iff they share
+a label) or an explicit ``relevance=`` matrix (dense bool or scipy.sparse).
+There are only ``n_bits + 1`` distinct Hamming distances, so each query is
+scored by counting passes instead of a sort, in query chunks (bounded memory).
+
+>>> import numpy as np
+>>> q = np.array([[0]], np.uint8)
+>>> db = np.array([[1], [0], [3]], np.uint8)
+>>> round(mean_average_precision(q, db, [1], [0, 1, 1], n_bits=2), 4)
+0.8333
+"""
+
+from hashlearn.metrics.evaluate import evaluate_codes
+from hashlearn.metrics.radius import precision_at_radius, recall_at_radius
+from hashlearn.metrics.ranking import PRESETS, mean_average_precision, precision_at_k
+
+__all__ = [
+    "PRESETS",
+    "evaluate_codes",
+    "mean_average_precision",
+    "precision_at_k",
+    "precision_at_radius",
+    "recall_at_radius",
+]

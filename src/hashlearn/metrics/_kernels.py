@@ -1,0 +1,133 @@
+"""Numba kernels: per-query counting passes that replace the sort.
+
+There are only ``n_bits + 1`` distinct Hamming distances, so one pass over
+the database fills, per query, a histogram ``hist[d, r]`` = number of items at
+distance ``d`` that are relevant (``r = 1``) or not (``r = 0``).  For stable
+ties (distance, then database index) a second pass over the stored distances
+gives each relevant item its exact rank: the items strictly closer plus the
+items at the same distance seen so far in database order.  Queries run in
+parallel (``prange`` over per-thread blocks of queries, each thread with its
+own distance and relevance buffers of ``n_db`` bytes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+from numba.core import types
+from numba.extending import intrinsic
+
+from hashlearn.metrics._inputs import CLASS, DENSE, MULTI
+
+
+@intrinsic
+def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
+    """Set bits of an unsigned integer through LLVM's ``ctpop``."""
+    if not isinstance(x, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        fn = builder.module.declare_intrinsic("llvm.ctpop", [args[0].type])
+        return builder.call(fn, args)
+
+    return x(x), codegen
+
+
+@njit(cache=True)
+def _fill_distances(qv, dbw, dist):  # type: ignore[no-untyped-def]
+    for i in range(dbw.shape[0]):
+        d = 0
+        for w in range(dbw.shape[1]):
+            d += _popcount(qv[w] ^ dbw[i, w])
+        dist[i] = d
+
+
+@njit(cache=True)
+def _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, indices, relb):  # type: ignore[no-untyped-def]
+    n = relb.shape[0]
+    if mode == CLASS:
+        label = q_int[q]
+        for i in range(n):
+            relb[i] = db_int[i] == label
+    elif mode == MULTI:
+        for i in range(n):
+            acc = np.uint64(0)
+            for w in range(db_words.shape[1]):
+                acc |= q_words[q, w] & db_words[i, w]
+            relb[i] = acc != 0
+    elif mode == DENSE:
+        for i in range(n):
+            relb[i] = dense[q, i]
+    else:
+        relb[:] = 0
+        for p in range(indptr[q] - indptr[0], indptr[q + 1] - indptr[0]):
+            relb[indices[p]] = 1
+
+
+@njit(cache=True)
+def _stable_pass(dist, relb, h, ks, ranks, ap, trap, relk, rank_hist):  # type: ignore[no-untyped-def]
+    """Exact ranks under stable ties; accumulate AP sums for every cut-off in ``ks``."""
+    n_dist = h.shape[0]
+    before_tot = np.zeros(n_dist + 1, np.int64)
+    before_rel = np.zeros(n_dist + 1, np.int64)
+    for d in range(n_dist):
+        before_tot[d + 1] = before_tot[d] + h[d, 0] + h[d, 1]
+        before_rel[d + 1] = before_rel[d] + h[d, 1]
+    limit = max(ks.max() if ks.size else 0, ranks.max() if ranks.size else 0)
+    dmax = n_dist - 1
+    for d in range(n_dist):
+        if before_tot[d + 1] >= limit:
+            dmax = d
+            break
+    seen_tot = np.zeros(n_dist, np.int64)
+    seen_rel = np.zeros(n_dist, np.int64)
+    for i in range(dist.shape[0]):
+        d = dist[i]
+        if d > dmax:
+            continue
+        seen_tot[d] += 1
+        if relb[i]:
+            seen_rel[d] += 1
+            pos = before_tot[d] + seen_tot[d]
+            j = before_rel[d] + seen_rel[d]
+            p1 = j / pos
+            p0 = 1.0 if pos == 1 else (j - 1) / (pos - 1)
+            for c in range(ks.shape[0]):
+                if pos <= ks[c]:
+                    ap[c] += p1
+                    trap[c] += 0.5 * (p0 + p1)
+                    relk[c] += 1
+            if ranks.size:
+                rank_hist[np.searchsorted(ranks, pos)] += 1
+
+
+@njit(parallel=True, cache=True)
+def query_stats(qw, dbw, mode, q_int, db_int, q_words, db_words, dense, indptr, indices,
+                n_bits, ks, ranks, stable, n_threads):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Histograms for every query; with ``stable``, also exact-rank sums.
+
+    Returns ``hist`` (nq, n_bits+1, 2), ``ap`` and ``trap`` (nq, len(ks)) sums
+    of precision (plain and trapezoid) at relevant ranks <= k, ``relk``
+    (nq, len(ks)) relevant items within rank k, and ``rank_hist``
+    (nq, len(ranks)+1): relevant items whose rank falls in (ranks[i-1], ranks[i]].
+    Queries are split into ``n_threads`` contiguous blocks.
+    """
+    nq, n = qw.shape[0], dbw.shape[0]
+    hist = np.zeros((nq, n_bits + 1, 2), np.int64)
+    ap = np.zeros((nq, ks.shape[0]))
+    trap = np.zeros((nq, ks.shape[0]))
+    relk = np.zeros((nq, ks.shape[0]), np.int64)
+    rank_hist = np.zeros((nq, ranks.shape[0] + 1), np.int64)
+    n_threads = min(n_threads, nq)
+    for t in prange(n_threads):
+        dist = np.empty(n, np.uint16)
+        relb = np.empty(n, np.uint8)
+        for q in range(t * nq // n_threads, (t + 1) * nq // n_threads):
+            _fill_distances(qw[q], dbw, dist)
+            _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, indices, relb)
+            h = hist[q]
+            for i in range(n):
+                h[dist[i], relb[i]] += 1
+            if stable:
+                _stable_pass(dist, relb, h, ks, ranks, ap[q], trap[q], relk[q], rank_hist[q])
+    return hist, ap, trap, relk, rank_hist
