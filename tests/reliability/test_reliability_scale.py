@@ -74,7 +74,7 @@ def test_encode_to_memmap_equals_encode(tmp_path, chunk):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(1234, 10)).astype(np.float32)
     np.save(tmp_path / "X.npy", X)
-    model = hashlearn.create("itq", n_bits=9, random_state=0).fit(X)
+    model = hashlearn.create("lsh", n_bits=9, random_state=0).fit(X)
     codes = encode_to_memmap(model, tmp_path / "X.npy", tmp_path / "codes.npy", chunk=chunk)
     assert isinstance(codes, np.memmap) and not codes.flags.writeable
     assert np.array_equal(codes, model.encode(X))
