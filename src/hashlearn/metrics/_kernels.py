@@ -35,6 +35,11 @@ def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def _fill_distances(qv, dbw, dist):  # type: ignore[no-untyped-def]
+    if dbw.shape[1] == 1:  # up to 64 bits: a loop the compiler vectorises
+        q0 = qv[0]
+        for i in range(dbw.shape[0]):
+            dist[i] = _popcount(q0 ^ dbw[i, 0])
+        return
     for i in range(dbw.shape[0]):
         d = 0
         for w in range(dbw.shape[1]):
@@ -65,7 +70,26 @@ def _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, in
 
 
 @njit(cache=True)
-def _stable_pass(dist, relb, h, ks, ranks, ap, trap, relk, rank_hist):  # type: ignore[no-untyped-def]
+def _count(dist, relb, tot, rel_key):  # type: ignore[no-untyped-def]
+    """One pass: items per distance; for relevant items, distance and running count.
+
+    ``rel_key[j] = (c << 16) | d`` for the j-th relevant item in database
+    order, at distance ``d``, being the ``c``-th item (1-based, relevant or
+    not) at that distance.  Branch-free with one store per item besides the
+    histogram: the slot is always written, ``r`` advances on relevant items.
+    """
+    r = 0
+    for i in range(dist.shape[0]):
+        d = dist[i]
+        c = tot[d] + 1
+        tot[d] = c
+        rel_key[r] = (c << 16) | d
+        r += relb[i]
+    return r
+
+
+@njit(cache=True)
+def _stable_ranks(h, rel_key, n_rel, ks, ranks, ap, trap, relk, rank_hist):  # type: ignore[no-untyped-def]
     """Exact ranks under stable ties; accumulate AP sums for every cut-off in ``ks``."""
     n_dist = h.shape[0]
     before_tot = np.zeros(n_dist + 1, np.int64)
@@ -73,32 +97,21 @@ def _stable_pass(dist, relb, h, ks, ranks, ap, trap, relk, rank_hist):  # type: 
     for d in range(n_dist):
         before_tot[d + 1] = before_tot[d] + h[d, 0] + h[d, 1]
         before_rel[d + 1] = before_rel[d] + h[d, 1]
-    limit = max(ks.max() if ks.size else 0, ranks.max() if ranks.size else 0)
-    dmax = n_dist - 1
-    for d in range(n_dist):
-        if before_tot[d + 1] >= limit:
-            dmax = d
-            break
-    seen_tot = np.zeros(n_dist, np.int64)
-    seen_rel = np.zeros(n_dist, np.int64)
-    for i in range(dist.shape[0]):
-        d = dist[i]
-        if d > dmax:
-            continue
-        seen_tot[d] += 1
-        if relb[i]:
-            seen_rel[d] += 1
-            pos = before_tot[d] + seen_tot[d]
-            j = before_rel[d] + seen_rel[d]
-            p1 = j / pos
-            p0 = 1.0 if pos == 1 else (j - 1) / (pos - 1)
-            for c in range(ks.shape[0]):
-                if pos <= ks[c]:
-                    ap[c] += p1
-                    trap[c] += 0.5 * (p0 + p1)
-                    relk[c] += 1
-            if ranks.size:
-                rank_hist[np.searchsorted(ranks, pos)] += 1
+    seen = np.zeros(n_dist, np.int64)
+    for j in range(n_rel):
+        d = rel_key[j] & 0xFFFF
+        seen[d] += 1
+        pos = before_tot[d] + (rel_key[j] >> 16)
+        found = before_rel[d] + seen[d]
+        p1 = found / pos
+        p0 = 1.0 if pos == 1 else (found - 1) / (pos - 1)
+        for c in range(ks.shape[0]):
+            if pos <= ks[c]:
+                ap[c] += p1
+                trap[c] += 0.5 * (p0 + p1)
+                relk[c] += 1
+        if ranks.size:
+            rank_hist[np.searchsorted(ranks, pos)] += 1
 
 
 @njit(parallel=True, cache=True)
@@ -122,12 +135,18 @@ def query_stats(qw, dbw, mode, q_int, db_int, q_words, db_words, dense, indptr, 
     for t in prange(n_threads):
         dist = np.empty(n, np.uint16)
         relb = np.empty(n, np.uint8)
+        rel_key = np.empty(n + 1, np.int64)
+        tot = np.empty(n_bits + 1, np.int64)
         for q in range(t * nq // n_threads, (t + 1) * nq // n_threads):
             _fill_distances(qw[q], dbw, dist)
             _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, indices, relb)
+            tot[:] = 0
+            n_rel = _count(dist, relb, tot, rel_key)
             h = hist[q]
-            for i in range(n):
-                h[dist[i], relb[i]] += 1
+            for j in range(n_rel):
+                h[rel_key[j] & 0xFFFF, 1] += 1
+            for d in range(n_bits + 1):
+                h[d, 0] = tot[d] - h[d, 1]
             if stable:
-                _stable_pass(dist, relb, h, ks, ranks, ap[q], trap[q], relk[q], rank_hist[q])
+                _stable_ranks(h, rel_key, n_rel, ks, ranks, ap[q], trap[q], relk[q], rank_hist[q])
     return hist, ap, trap, relk, rank_hist
