@@ -1,9 +1,10 @@
 """Numba kernels of multi-index hashing (internal).
 
 The code is cut into ``m`` substrings; table ``j`` lists the rows sorted by
-their substring ``j`` (``order[j]``), with the distinct substring values in
-``keys[ks[j]:ks[j + 1]]`` and the bucket bounds in ``bstart`` (``U_j + 1``
-entries per table, table ``j``'s starting at ``ks[j] + j``).
+their substring ``j`` (``order[j]``). Bucket bounds live in ``bstart`` from
+``base[j]`` on: a *direct* table (short substrings) has ``2**s + 1`` bounds,
+indexed by the substring value; a *sorted* table keeps its distinct values in
+``keys[ks[j]:ks[j + 1]]`` (binary search) and one bound per value plus one.
 
 Generalised pigeonhole (Norouzi et al., 2012): write ``r = m * q + a`` with
 ``0 <= a < m``. A row within distance ``r`` of the query is within ``q`` on
@@ -39,11 +40,15 @@ def extract_keys(rows_u8, b0, b1):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _bucket(keys, bstart, ks, j, key):  # type: ignore[no-untyped-def]
+def _bucket(tab, j, key):  # type: ignore[no-untyped-def]
+    keys, bstart, ks, base, direct = tab[0], tab[1], tab[2], tab[3], tab[6]
+    if direct[j]:
+        i = base[j] + np.int64(key)
+        return bstart[i], bstart[i + 1]
     lo, hi = ks[j], ks[j + 1]
-    i = lo + np.searchsorted(keys[lo:hi], key)
-    if i < hi and keys[i] == key:
-        return bstart[i + j], bstart[i + j + 1]
+    i = np.searchsorted(keys[lo:hi], key)
+    if lo + i < hi and keys[lo + i] == key:
+        return bstart[base[j] + i], bstart[base[j] + i + 1]
     return 0, 0
 
 
@@ -76,13 +81,13 @@ def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):  
 
     Returns the (possibly grown) buffers, their new size and the work done.
     """
-    keys, bstart, ks, order, sizes = tab
+    order, sizes = tab[4], tab[5]
     if e > sizes[j]:
         return buf_d, buf_p, c, 0
     masks = _flip_masks(sizes[j], e)
     work = _PROBE_COST * masks.shape[0]
     for mask in masks:
-        lo, hi = _bucket(keys, bstart, ks, j, qkey ^ mask)
+        lo, hi = _bucket(tab, j, qkey ^ mask)
         work += _ROW_COST * (hi - lo)
         for b in range(lo, hi):
             p = order[j, b]
@@ -175,3 +180,52 @@ def range_mih(tab, qkeys, db, q, radius, wit):  # type: ignore[no-untyped-def]
         out_d[lims[qi] : lims[qi + 1]] = per_d[qi]
         out_p[lims[qi] : lims[qi + 1]] = per_p[qi]
     return lims, out_d, out_p
+
+
+@njit(cache=True)
+def _visit(tab, j, key, flat, qv, wit, radius, bd, bp, c):  # type: ignore[no-untyped-def]
+    """Rows of one bucket within ``radius``: stored while there is room, all counted."""
+    lo, hi = _bucket(tab, j, key)
+    for b in range(lo, hi):
+        p = tab[4][j, b]
+        d = _distance(flat, p, qv, wit)
+        if d <= radius:
+            if c < bd.shape[0]:
+                bd[c], bp[c] = d, p
+            c += 1
+    return c
+
+
+@njit(cache=True)
+def _sort_unique(bd, bp, c):  # type: ignore[no-untyped-def]
+    """Insertion sort of ``c`` (distance, row) pairs in place, dropping repeats."""
+    for i in range(1, c):
+        d, p, t = bd[i], bp[i], i
+        while t > 0 and (bd[t - 1] > d or (bd[t - 1] == d and bp[t - 1] > p)):
+            bd[t], bp[t] = bd[t - 1], bp[t - 1]
+            t -= 1
+        bd[t], bp[t] = d, p
+    u = min(c, 1)
+    for i in range(1, c):
+        if bp[i] != bp[u - 1]:
+            bd[u], bp[u] = bd[i], bp[i]
+            u += 1
+    return u
+
+
+@njit(parallel=True, cache=True)
+def range_mih_small(tab, qkeys, db, q, radius, bd, bp, counts, wit):  # type: ignore[no-untyped-def]
+    """Radius search into fixed buffers (nq, cap): ``counts[i]`` is -1 where they overflowed."""
+    flat = db.ravel()
+    sizes, m = tab[5], qkeys.shape[1]
+    for qi in prange(q.shape[0]):
+        c = 0
+        for step in range(radius + 1):
+            e, j = divmod(step, m)
+            if e == 0:
+                c = _visit(tab, j, qkeys[qi, j], flat, q[qi], wit, radius, bd[qi], bp[qi], c)
+            elif e <= sizes[j]:
+                for mask in _flip_masks(sizes[j], e):
+                    key = qkeys[qi, j] ^ mask
+                    c = _visit(tab, j, key, flat, q[qi], wit, radius, bd[qi], bp[qi], c)
+        counts[qi] = _sort_unique(bd[qi], bp[qi], c) if c <= bd.shape[1] else -1

@@ -25,6 +25,10 @@ __all__ = ["MultiIndexHashing", "default_n_tables"]
 
 # A radius search probing more buckets than this share of the rows runs as a flat scan.
 _FLAT_PROBE_SHARE = 1 / 1024
+# Substrings of at most this many bits get a direct-address table (2**s + 1 bounds).
+_DIRECT_MAX_BITS = 26
+_SMALL = 32  # results per query held in the fast radius-search buffers
+_CHUNK = 1 << 16  # queries per radius-search batch (bounds the buffers' memory)
 
 
 def default_n_tables(n_bits: int, n_items: int) -> int:
@@ -96,22 +100,25 @@ class MultiIndexHashing(FlatIndex):
         bounds, rows_u8 = self._bounds(), self._rows.view(np.uint8)
         pos_type = np.int32 if self.ntotal < 2**31 else np.int64
         order = np.empty((self.m, self.ntotal), pos_type)
-        keys, bstart, ks = [], [], [0]
+        sizes = np.diff(bounds)
+        direct = (sizes <= _DIRECT_MAX_BITS) & (2.0**sizes <= 4 * max(self.ntotal, 1))
+        keys, bstart, ks, base = [], [], [0], [0]
         for j in range(self.m):
             sub = mk.extract_keys(rows_u8, bounds[j], bounds[j + 1])
             order[j] = np.argsort(sub, kind="stable")
-            uniq, first = np.unique(sub[order[j]], return_index=True)
-            keys.append(uniq)
-            bstart.append(np.append(first, self.ntotal).astype(np.int64))
-            ks.append(ks[-1] + uniq.size)
-        sizes = np.diff(bounds)
-        return (
-            np.concatenate(keys),
-            np.concatenate(bstart),
-            np.array(ks, np.int64),
-            order,
-            sizes,
-        )
+            if direct[j]:
+                counts = np.bincount(sub.astype(np.int64), minlength=2 ** int(sizes[j]))
+                bounds_j = np.concatenate([[0], np.cumsum(counts)])
+            else:
+                uniq, first = np.unique(sub[order[j]], return_index=True)
+                keys.append(uniq)
+                bounds_j = np.append(first, self.ntotal)
+            bstart.append(bounds_j.astype(pos_type))
+            ks.append(ks[-1] + (0 if direct[j] else keys[-1].size))
+            base.append(base[-1] + bounds_j.size)
+        key_array = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
+        as_int = lambda values: np.array(values, np.int64)  # noqa: E731
+        return key_array, np.concatenate(bstart), as_int(ks), as_int(base), order, sizes, direct
 
     @property
     def nbytes(self) -> int:
@@ -154,14 +161,38 @@ class MultiIndexHashing(FlatIndex):
         radius = check_count(radius, "radius")
         if self._probe_count(min(radius, self.n_bits)) > _FLAT_PROBE_SHARE * self.ntotal:
             return super().range_search(queries, radius)
-        nq = q.shape[0]
-        if self.ntotal == 0 or nq == 0:
-            return np.zeros(nq + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.int64)
-        wit = (0,) * q.shape[1]
-        args = (self._tab(), self._query_keys(q), self._rows, q, radius)
+        if self.ntotal == 0 or q.shape[0] == 0:
+            return np.zeros(q.shape[0] + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.int64)
+        parts = [self._range_chunk(q[s : s + _CHUNK], radius) for s in range(0, len(q), _CHUNK)]
+        counts = np.concatenate([np.diff(lims) for lims, _, _ in parts])
+        lims = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        distances = np.concatenate([d for _, d, _ in parts])
+        return lims, distances, self._map_ids(np.concatenate([p for _, _, p in parts]))
+
+    def _range_chunk(self, q: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
+        """Fixed small buffers per query; the few queries that overflow them run again."""
+        nq, tab, keys, wit = q.shape[0], self._tab(), self._query_keys(q), (0,) * q.shape[1]
+        bd, bp = np.empty((nq, _SMALL), np.int32), np.empty((nq, _SMALL), np.int64)
+        counts = np.empty(nq, np.int64)
         with numba.parallel_chunksize(64):
-            lims, distances, positions = mk.range_mih(*args, wit)
-        return lims, distances, self._map_ids(positions)
+            mk.range_mih_small(tab, keys, self._rows, q, radius, bd, bp, counts, wit)
+        over = np.flatnonzero(counts < 0)
+        small = np.maximum(counts, 0)
+        if over.size:
+            with numba.parallel_chunksize(1):
+                big = mk.range_mih(tab, keys[over], self._rows, q[over], radius, wit)
+            counts[over] = np.diff(big[0])
+        lims = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        out_d, out_p = np.empty(lims[-1], np.int32), np.empty(lims[-1], np.int64)
+        rows, cols = np.nonzero(np.arange(_SMALL) < small[:, None])
+        out_d[lims[rows] + cols], out_p[lims[rows] + cols] = bd[rows, cols], bp[rows, cols]
+        for i, qi in enumerate(over):
+            src = slice(big[0][i], big[0][i + 1])
+            out_d[lims[qi] : lims[qi + 1]], out_p[lims[qi] : lims[qi + 1]] = (
+                big[1][src],
+                big[2][src],
+            )
+        return lims, out_d, out_p
 
     range_search.__doc__ = FlatIndex.range_search.__doc__
 
