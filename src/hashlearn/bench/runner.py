@@ -1,0 +1,179 @@
+"""Run a protocol for methods x code lengths x seeds: :func:`run_benchmark`.
+
+Each record (JSON-able) holds method, protocol, n_bits, seed, metrics,
+train_seconds, encode_seconds, the resolved hyper-parameters, a precision-recall
+curve by Hamming radius and, for methods that keep one, the training curve.
+
+>>> result = run_benchmark("digits", ["lsh"], [8], seeds=[0], progress=False)
+>>> rec = result["records"][0]
+>>> rec["method"], rec["n_bits"], sorted(rec["metrics"])[:2]
+('lsh', 8, ['map', 'precision_at_radius_2'])
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+import hashlearn
+from hashlearn.bench.data import BenchData, load_benchmark_data
+from hashlearn.bench.environment import environment_record
+from hashlearn.bench.published import published_for
+from hashlearn.metrics import evaluate_codes
+
+DEFAULT_METRICS = ("map", "precision_at_radius_2")
+CURVE_ATTRIBUTES = ("val_scores_", "loss_history_", "train_losses_", "losses_", "history_")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def fit_method(
+    model: Any, X: np.ndarray, y: Any = None, X_val: Any = None, y_val: Any = None
+) -> Any:
+    """Fit ``model`` passing labels and validation data only where ``fit`` takes them.
+
+    >>> m = fit_method(hashlearn.create("lsh", n_bits=4, random_state=0), np.eye(5), [0] * 5)
+    >>> m.n_bits
+    4
+    """
+    accepted = inspect.signature(model.fit).parameters
+    kwargs = {}
+    if X_val is not None and "X_val" in accepted:
+        kwargs["X_val"] = X_val
+        if "y_val" in accepted:
+            kwargs["y_val"] = y_val
+    if getattr(model, "supervised", False) or "y" in accepted:
+        return model.fit(X, y, **kwargs)
+    return model.fit(X, **kwargs)
+
+
+def training_curve(model: Any) -> dict[str, list[float]]:
+    """Per-epoch or per-alternation curves a deep method kept (e.g. ``val_scores_``)."""
+    curves = {}
+    for name in CURVE_ATTRIBUTES:
+        values = getattr(model, name, None)
+        if isinstance(values, (list, tuple, np.ndarray)) and len(values) > 0:
+            try:
+                curves[name.rstrip("_")] = [float(v) for v in values]
+            except (TypeError, ValueError):
+                continue
+    return curves
+
+
+def pr_curve_metrics(n_bits: int) -> list[str]:
+    """Metric names giving precision and recall at every Hamming radius 0..n_bits."""
+    return [f"{kind}_at_radius_{r}" for r in range(n_bits + 1) for kind in ("precision", "recall")]
+
+
+def evaluate_model(
+    model: Any, data: BenchData, metrics: Sequence[str] = DEFAULT_METRICS, pr_curve: bool = True
+) -> tuple[dict[str, float], dict[str, list], float]:
+    """Encode queries and database, then compute ``metrics`` (and the PR curve)."""
+    start = time.perf_counter()
+    q_codes, db_codes = model.encode(data.X_query), model.encode(data.X_db)
+    encode_seconds = time.perf_counter() - start
+    n_bits = int(model.n_bits)
+    names = list(dict.fromkeys([*metrics, *(pr_curve_metrics(n_bits) if pr_curve else [])]))
+    labels = (None, None) if data.relevance is not None else (data.y_query, data.y_db)
+    values = evaluate_codes(
+        q_codes, db_codes, *labels, n_bits=n_bits, relevance=data.relevance, metrics=names
+    )
+    curve = {
+        "radius": list(range(n_bits + 1)),
+        "precision": [values[f"precision_at_radius_{r}"] for r in range(n_bits + 1)],
+        "recall": [values[f"recall_at_radius_{r}"] for r in range(n_bits + 1)],
+    }
+    return {m: values[m] for m in metrics}, curve if pr_curve else {}, encode_seconds
+
+
+def run_one(
+    method: str,
+    n_bits: int,
+    seed: int,
+    data: BenchData,
+    params: dict[str, Any] | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+) -> dict[str, Any]:
+    """Fit and evaluate one (method, n_bits, seed); return its JSON-able record."""
+    model = hashlearn.create(method, n_bits=n_bits, random_state=seed, **(params or {}))
+    start = time.perf_counter()
+    fit_method(model, data.X_train, data.y_train, data.X_val, data.y_val)
+    train_seconds = time.perf_counter() - start
+    scores, curve, encode_seconds = evaluate_model(model, data, metrics)
+    return {
+        "method": method,
+        "protocol": data.name,
+        "n_bits": int(n_bits),
+        "seed": int(seed),
+        "metrics": scores,
+        "train_seconds": train_seconds,
+        "encode_seconds": encode_seconds,
+        "params": _jsonable(model.get_params(deep=False)),
+        "pr_curve": curve,
+        "training_curve": training_curve(model),
+        "published": published_for(data.name, [method], [n_bits]),
+    }
+
+
+def run_benchmark(
+    protocol: str,
+    methods: Sequence[str],
+    bits: Sequence[int],
+    seeds: Sequence[int] = (0,),
+    data_dir: Any = None,
+    params: dict[str, dict[str, Any]] | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    features: str = "efficientnet-lite0",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run ``protocol`` for every method, code length and seed.
+
+    Parameters
+    ----------
+    params : per-method hyper-parameters, e.g. ``{"sh-bdnn": {"max_alternations": 5}}``.
+    metrics : metric names of :func:`hashlearn.metrics.evaluate_codes`.
+
+    Returns ``{"records": [...], "published": [...], "environment": {...}}``.
+    """
+    for method in methods:
+        hashlearn._registry.get_method(method)
+    params = params or {}
+    jobs = [(s, m, b) for s in seeds for m in methods for b in bits]
+    records, checksums = [], {}
+    data = None
+    for seed, method, n_bits in tqdm(jobs, desc=f"bench {protocol}", disable=not progress):
+        if data is None or data.seed != seed:
+            data = load_benchmark_data(protocol, seed=seed, data_dir=data_dir, features=features)
+            checksums[seed] = data.checksum
+        records.append(run_one(method, n_bits, seed, data, params.get(method), metrics))
+    config = {
+        "protocol": protocol,
+        "methods": list(methods),
+        "bits": [int(b) for b in bits],
+        "seeds": [int(s) for s in seeds],
+        "data_dir": None if data_dir is None else str(data_dir),
+        "params": _jsonable(params),
+        "metrics": list(metrics),
+        "features": features,
+    }
+    checksum = ",".join(f"seed {s}: {c}" for s, c in checksums.items())
+    return {
+        "records": records,
+        "published": published_for(protocol, None, bits),
+        "environment": environment_record(config, checksum),
+    }
