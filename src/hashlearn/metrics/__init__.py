@@ -13,6 +13,7 @@ scored by counting passes instead of a sort, in query chunks (bounded memory).
 0.8333
 """
 
+from hashlearn.metrics.curves import pr_curve_by_radius, pr_curve_by_rank
 from hashlearn.metrics.evaluate import evaluate_codes
 from hashlearn.metrics.radius import precision_at_radius, recall_at_radius
 from hashlearn.metrics.ranking import PRESETS, mean_average_precision, precision_at_k
@@ -21,6 +22,8 @@ __all__ = [
     "PRESETS",
     "evaluate_codes",
     "mean_average_precision",
+    "pr_curve_by_radius",
+    "pr_curve_by_rank",
     "precision_at_k",
     "precision_at_radius",
     "recall_at_radius",

@@ -71,7 +71,7 @@ class Evaluation:
 
     def chunks(
         self, ks: tuple[int, ...] = (), ranks: Any = None, stable: bool = False,
-        avg_ks: tuple[int, ...] = (),
+        avg_ks: Any = (), avg_ap: bool = True,
     ) -> Iterator[Chunk]:  # fmt: skip
         """Yield :class:`Chunk` statistics for consecutive blocks of queries."""
         ks_arr = np.asarray(ks, dtype=np.int64)
@@ -85,7 +85,11 @@ class Evaluation:
                 self.q_words[lo:hi], self.db_words, rel.mode, *rel.rows(lo, hi),
                 self.n_bits, ks_arr, ranks_arr, stable, numba.get_num_threads(),
             )  # fmt: skip
-            avg = tie_average_stats(out[0], avg_arr) if avg_arr.size else np.zeros((hi - lo, 0, 3))
+            avg = (
+                tie_average_stats(out[0], avg_arr, avg_ap)
+                if avg_arr.size
+                else np.zeros((hi - lo, 0, 3))
+            )
             yield Chunk(*out, avg=avg)
 
 

@@ -100,7 +100,9 @@ def _labels(y: Any, n: int, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be 1-D class labels or a 2-D 0/1 matrix, got {arr.shape}")
     if arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} rows, expected {n} (one per code)")
-    if arr.dtype.kind == "b":
+    if arr.dtype.kind == "b" or (
+        arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
+    ):
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")

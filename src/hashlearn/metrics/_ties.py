@@ -80,8 +80,11 @@ def _split_block_ap(s_before, p, rb, n, m, nn):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _one_query(h, k, out):  # type: ignore[no-untyped-def]
-    """out = (E[sum of precisions within k], E[relevant within k], E[AP@k retrieved-normalised])."""
+def _one_query(h, k, out, with_ap):  # type: ignore[no-untyped-def]
+    """out = (E[sum of precisions within k], E[relevant within k], E[AP@k retrieved-normalised]).
+
+    With ``with_ap`` False only the expected relevant count is filled.
+    """
     p, rb, s = 0, 0, 0.0
     for d in range(h.shape[0]):
         n, m = h[d, 0] + h[d, 1], h[d, 1]
@@ -91,11 +94,13 @@ def _one_query(h, k, out):  # type: ignore[no-untyped-def]
             break
         nn = min(n, k - p)
         if nn < n:
-            out[0] = s + block_sum(p, rb, n, m, nn)
             out[1] = rb + m * nn / n
-            out[2] = _split_block_ap(s, p, rb, n, m, nn)
+            if with_ap:
+                out[0] = s + block_sum(p, rb, n, m, nn)
+                out[2] = _split_block_ap(s, p, rb, n, m, nn)
             return
-        s += block_sum(p, rb, n, m, n)
+        if with_ap:
+            s += block_sum(p, rb, n, m, n)
         p += n
         rb += m
     out[0] = s
@@ -104,10 +109,10 @@ def _one_query(h, k, out):  # type: ignore[no-untyped-def]
 
 
 @njit(parallel=True, cache=True)
-def tie_average_stats(hist, ks):  # type: ignore[no-untyped-def]
+def tie_average_stats(hist, ks, with_ap=True):  # type: ignore[no-untyped-def]
     """Per query and cut-off: expected precision sum, relevant count and AP (3rd axis)."""
     out = np.zeros((hist.shape[0], ks.shape[0], 3))
     for q in prange(hist.shape[0]):
         for c in range(ks.shape[0]):
-            _one_query(hist[q], ks[c], out[q, c])
+            _one_query(hist[q], ks[c], out[q, c], with_ap)
     return out
