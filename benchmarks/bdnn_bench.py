@@ -122,6 +122,9 @@ def sh_mnist(args) -> None:
             patience=args.patience,
             n_threads=args.threads,
             val_size=1000,
+            max_alternations=args.max_alternations,
+            n_pretrain_iter=args.pretrain_iter,
+            n_wstep_iter=args.wstep_iter,
             verbose=True,
         )
         seconds = fit_timed(model, *fit_args, **fit_kw)
@@ -133,7 +136,8 @@ def sh_mnist(args) -> None:
         per_alt = np.mean(model.stage_seconds_[1:]) if len(model.stage_seconds_) > 1 else 0
         print(
             row(
-                f"SH-BDNN {args.train} seed {args.seed} patience {args.patience}",
+                f"SH-BDNN {args.train} seed {args.seed} patience {args.patience} "
+                f"max {args.max_alternations} alt, L-BFGS {args.pretrain_iter}/{args.wstep_iter}",
                 n_bits,
                 ours,
                 seconds,
@@ -158,6 +162,9 @@ def uh_mnist(args) -> None:
             random_state=args.seed,
             patience=args.patience,
             n_threads=args.threads,
+            max_alternations=args.max_alternations,
+            n_pretrain_iter=args.pretrain_iter,
+            n_wstep_iter=args.wstep_iter,
             verbose=True,
         )
         for term in args.ablate:
@@ -197,6 +204,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--patience", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-alternations", type=int, default=20)
+    parser.add_argument("--pretrain-iter", type=int, default=400)
+    parser.add_argument("--wstep-iter", type=int, default=400)
     parser.add_argument("--ablate", nargs="*", default=[], choices=["independence", "balance"])
     args = parser.parse_args()
     torch.manual_seed(args.seed)

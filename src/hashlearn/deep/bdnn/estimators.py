@@ -157,7 +157,7 @@ class SHBDNN(BDNNBase):
         return check_labels(y, n_samples)
 
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
-        return {"sim": make_similarity(torch.as_tensor(data["y"]), self.similarity, Xt.dtype)}
+        return {"sim": make_similarity(torch.as_tensor(data["y"]), self.similarity, torch.float64)}
 
     def _relevance(self, data: dict[str, Any], Xt: torch.Tensor, Xv: torch.Tensor) -> Any:
         return label_relevance(data["y_val"], data["y"])

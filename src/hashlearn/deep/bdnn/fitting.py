@@ -112,6 +112,7 @@ class BDNNBase(TorchHasher):
     def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> BDNNBase:
         n_bits = self._validate_n_bits()
         X = check_features(X, min_samples=2)
+        _check_magnitude(X, "X")
         y = self._check_y(y, X.shape[0])
         rng = np.random.default_rng(self.random_state)
         data = self._split(X, y, X_val, y_val, rng)
@@ -135,6 +136,7 @@ class BDNNBase(TorchHasher):
     ) -> dict[str, Any]:
         if X_val is not None:
             X_val = check_features(X_val, name="X_val")
+            _check_magnitude(X_val, "X_val")
             y_val = self._check_y(y_val, X_val.shape[0])
             return {"X": X, "y": y, "X_val": X_val, "y_val": y_val}
         size = self.val_size if self.val_size is not None else min(1000, round(0.1 * len(X)))
@@ -184,6 +186,20 @@ class BDNNBase(TorchHasher):
                 "extracted features instead and save that model"
             )
         return super().save(folder)
+
+
+#: Largest input magnitude accepted: the layers' products and the PCA second
+#: moments must stay finite in float32 training.
+MAX_ABS_INPUT = 1e15
+
+
+def _check_magnitude(X: np.ndarray, name: str) -> None:
+    largest = float(np.abs(X).max()) if X.size else 0.0
+    if largest > MAX_ABS_INPUT:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g}; BDNN trains in floating point and "
+            f"needs |values| <= {MAX_ABS_INPUT:.0e}: standardise or rescale the features"
+        )
 
 
 @torch.no_grad()

@@ -51,6 +51,12 @@ def similarity_term(H: torch.Tensor, sim: Similarity) -> torch.Tensor:
     return (gram * gram).sum() / n_bits**2 - 2.0 / n_bits * sim.inner(H) + sim.sq_norm()
 
 
+def _sq(A: torch.Tensor) -> torch.Tensor:
+    """Sum of squares accumulated in float64 (float32 sums over m x D entries lose the
+    small decreases that L-BFGS's line search must see)."""
+    return (A * A).sum(dtype=torch.float64)
+
+
 def bdnn_cost(
     H: torch.Tensor,
     B: torch.Tensor,
@@ -61,7 +67,7 @@ def bdnn_cost(
     decoder: tuple[torch.Tensor, torch.Tensor] | None = None,
     sim: Similarity | None = None,
 ) -> dict[str, torch.Tensor]:
-    """All cost terms and their sum under ``"total"``.
+    """All cost terms and their sum under ``"total"``, accumulated in float64.
 
     ``weights`` are the weight matrices to decay (not the biases). Give ``X``
     and ``decoder`` (W4, c4) for UH-BDNN's reconstruction, ``sim`` for
@@ -73,18 +79,18 @@ def bdnn_cost(
     (0.05, 0.01)
     """
     m, n_bits = H.shape
-    eye = torch.eye(n_bits, dtype=H.dtype, device=H.device)
-    col_sum = H.sum(0)
+    H64 = H.double()  # the m-sized reductions below (L x L, c x L results) in float64
+    eye = torch.eye(n_bits, dtype=torch.float64, device=H.device)
     terms = {
-        "decay": lambdas.lambda1 / 2 * sum((w * w).sum() for w in weights),
-        "gap": lambdas.lambda2 / (2 * m) * ((H - B) ** 2).sum(),
-        "independence": lambdas.lambda3 / 2 * ((H.T @ H / m - eye) ** 2).sum(),
-        "balance": lambdas.lambda4 / (2 * m) * (col_sum * col_sum).sum(),
+        "decay": lambdas.lambda1 / 2 * sum(_sq(w) for w in weights),
+        "gap": lambdas.lambda2 / (2 * m) * _sq(H - B),
+        "independence": lambdas.lambda3 / 2 * _sq(H64.T @ H64 / m - eye),
+        "balance": lambdas.lambda4 / (2 * m) * _sq(H64.sum(0)),
     }
     if decoder is not None and X is not None:
         W4, c4 = decoder
-        terms["reconstruction"] = ((X - B @ W4.T - c4) ** 2).sum() / (2 * m)
+        terms["reconstruction"] = _sq(X - B @ W4.T - c4) / (2 * m)
     if sim is not None:
-        terms["similarity"] = lambdas.lambda5 / (2 * m) * similarity_term(H, sim)
+        terms["similarity"] = lambdas.lambda5 / (2 * m) * similarity_term(H64, sim)
     terms["total"] = sum(terms.values())  # type: ignore[assignment]
     return terms

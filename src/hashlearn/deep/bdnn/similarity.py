@@ -45,8 +45,8 @@ class LowRankSimilarity:
         self._sq_norm = (gram * gram * torch.outer(self.w, self.w)).sum()
 
     def inner(self, H: torch.Tensor) -> torch.Tensor:
-        proj = self.P.T @ H
-        return (proj * proj * self.w[:, None]).sum()
+        proj = self.P.T.to(H.dtype) @ H
+        return (proj * proj * self.w[:, None].to(H.dtype)).sum()
 
     def sq_norm(self) -> torch.Tensor:
         return self._sq_norm
@@ -125,7 +125,7 @@ class ChunkedSimilarity:
         return _ChunkedInner.apply(H, self.Y.to(H.dtype), self.chunk)
 
     def sq_norm(self) -> torch.Tensor:
-        return torch.tensor(float(self.Y.shape[0]) ** 2)
+        return torch.tensor(float(self.Y.shape[0]) ** 2, dtype=torch.float64)
 
     def subset(self, index: torch.Tensor) -> ChunkedSimilarity:
         return ChunkedSimilarity(self.Y[index], self.chunk)
