@@ -1,0 +1,15 @@
+"""The ``hashlearn`` command line (click): a thin layer over the public API.
+
+``hashlearn demo`` runs the main job; ``hashlearn --help`` lists the commands.
+Every command is backed by one public function: ``fit`` by
+:func:`hashlearn.create` + ``fit``, ``encode`` by ``model.encode``, ``index
+build`` / ``search`` by :mod:`hashlearn.index`, ``evaluate`` by
+:func:`hashlearn.metrics.evaluate_codes`, ``bench`` by
+:func:`hashlearn.bench.run_benchmark`, ``demo`` by
+:func:`hashlearn.bench.demo.run_demo`.
+"""
+
+from hashlearn.cli import bench_commands, commands  # noqa: F401  (registers the commands)
+from hashlearn.cli._app import cli, main
+
+__all__ = ["cli", "main"]

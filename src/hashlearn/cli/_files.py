@@ -1,0 +1,169 @@
+"""Reading feature, label and code files for the command line.
+
+Features: .npy, .npz (first array, or ``X``/``features``), .csv (numbers, no
+header needed), .parquet (numeric columns; an ``id`` column becomes the ids) and
+image folders ``<folder>/<class>/*.png|jpg`` (labels from the class folders).
+Codes: .npy (packed uint8) or .parquet (``id`` and fixed-width binary ``code``
+columns; ``n_bits`` in the file's metadata).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hashlearn._io import atomic_write
+from hashlearn._validation import check_features, check_packed
+
+FEATURE_SUFFIXES = (".npy", ".npz", ".csv", ".parquet")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".pgm")
+N_BITS_KEY = b"hashlearn.n_bits"
+
+
+@dataclass
+class Table:
+    """Rows read from a file: values, optional ids, optional labels."""
+
+    values: np.ndarray
+    ids: np.ndarray | None = None
+    labels: np.ndarray | None = None
+
+
+def _existing(path: str | Path, what: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"{what}: no such file or folder: {p}")
+    return p
+
+
+def read_features(path: str | Path, what: str = "--data") -> Table:
+    """Read a feature matrix (n_samples, n_features) from a file or an image folder."""
+    p = _existing(path, what)
+    if p.is_dir():
+        return _read_image_folder(p, what)
+    suffix = p.suffix.lower()
+    if suffix == ".npy":
+        table = Table(np.load(p, allow_pickle=False))
+    elif suffix == ".npz":
+        table = Table(_npz_array(p, ("X", "features", "data"), what))
+    elif suffix == ".csv":
+        table = Table(np.loadtxt(p, delimiter=",", ndmin=2, comments="#"))
+    elif suffix == ".parquet":
+        table = _read_parquet_features(p)
+    else:
+        raise ValueError(
+            f"{what}: unsupported file type {p.suffix!r}; expected one of "
+            f"{', '.join(FEATURE_SUFFIXES)} or an image folder"
+        )
+    table.values = check_features(table.values, name=f"{what} {p.name}")
+    return table
+
+
+def _npz_array(p: Path, names: tuple[str, ...], what: str) -> np.ndarray:
+    with np.load(p, allow_pickle=False) as archive:
+        keys = list(archive.keys())
+        if not keys:
+            raise ValueError(f"{what}: {p} holds no arrays")
+        key = next((k for k in names if k in keys), keys[0])
+        return archive[key]
+
+
+def _read_parquet_features(p: Path) -> Table:
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(p).to_pandas()
+    ids = frame.pop("id").to_numpy() if "id" in frame.columns else None
+    labels = frame.pop("label").to_numpy() if "label" in frame.columns else None
+    return Table(np.array(frame.to_numpy(dtype=np.float64), copy=True), ids, labels)
+
+
+def _read_image_folder(p: Path, what: str) -> Table:
+    from PIL import Image
+
+    files = sorted(f for f in p.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"{what}: folder {p} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+    rows = [np.asarray(Image.open(f), dtype=np.float32).ravel() / 255.0 for f in files]
+    if len({r.size for r in rows}) != 1:
+        raise ValueError(f"{what}: images in {p} differ in size; resize them to one size first")
+    classes = sorted({f.parent.name for f in files})
+    labels = np.array([classes.index(f.parent.name) for f in files], dtype=np.int64)
+    ids = np.array([str(f.relative_to(p)) for f in files])
+    return Table(np.stack(rows), ids, labels if len(classes) > 1 else None)
+
+
+def read_labels(path: str | Path, what: str = "--labels") -> np.ndarray:
+    """Read labels: 1-D class labels or a 2-D 0/1 matrix (.npy, .npz, .csv, .parquet)."""
+    p = _existing(path, what)
+    suffix = p.suffix.lower()
+    if suffix == ".npy":
+        return np.load(p, allow_pickle=False)
+    if suffix == ".npz":
+        return _npz_array(p, ("y", "labels"), what)
+    if suffix == ".csv":
+        arr = np.loadtxt(p, delimiter=",", ndmin=1, comments="#")
+        return arr if arr.ndim == 1 or arr.shape[1] > 1 else arr[:, 0]
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        frame = pq.read_table(p).to_pandas()
+        return (frame["label"] if "label" in frame.columns else frame).to_numpy().squeeze()
+    raise ValueError(
+        f"{what}: unsupported file type {p.suffix!r}; expected .npy, .npz, .csv or .parquet"
+    )
+
+
+def write_codes(path: str | Path, codes: np.ndarray, n_bits: int, ids: Any = None) -> Path:
+    """Write packed codes to .npy, or .parquet with ids and ``n_bits`` metadata."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".npy":
+        with atomic_write(p, "wb") as fh:
+            np.save(fh, codes, allow_pickle=False)
+    elif suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        ids = np.arange(len(codes)) if ids is None else np.asarray(ids)
+        column = pa.array([row.tobytes() for row in codes], type=pa.binary(codes.shape[1]))
+        table = pa.table({"id": ids, "code": column})
+        table = table.replace_schema_metadata({N_BITS_KEY: str(n_bits).encode()})
+        with atomic_write(p, "wb") as fh:
+            pq.write_table(table, fh)
+    else:
+        raise ValueError(f"--out: codes go to a .npy or .parquet file, got {p.name!r}")
+    return p
+
+
+def read_codes(path: str | Path, n_bits: int | None = None, what: str = "codes") -> tuple:
+    """Read packed codes; returns ``(codes, ids or None, n_bits)``.
+
+    ``n_bits`` comes from the argument, else the parquet metadata, else 8 x width.
+    """
+    p = _existing(path, what)
+    ids, stored = None, None
+    if p.suffix.lower() == ".npy":
+        codes = np.load(p, allow_pickle=False)
+    elif p.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(p)
+        if "code" not in table.column_names:
+            raise ValueError(f"{what}: {p} has no 'code' column; is it a codes file?")
+        meta = table.schema.metadata or {}
+        stored = int(meta[N_BITS_KEY]) if N_BITS_KEY in meta else None
+        raw = table.column("code").to_pylist()
+        codes = np.frombuffer(b"".join(raw), np.uint8).reshape(len(raw), -1)
+        ids = table.column("id").to_numpy() if "id" in table.column_names else None
+    else:
+        raise ValueError(f"{what}: codes must be a .npy or .parquet file, got {p.name!r}")
+    if codes.ndim != 2 or codes.dtype != np.uint8:
+        raise ValueError(
+            f"{what}: {p.name} does not hold packed uint8 codes (n, bytes); "
+            f"got dtype {codes.dtype}, shape {codes.shape}"
+        )
+    bits = n_bits or stored or 8 * codes.shape[1]
+    return check_packed(np.ascontiguousarray(codes), bits, name=f"{what} {p.name}"), ids, bits
