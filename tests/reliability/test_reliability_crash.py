@@ -83,6 +83,7 @@ SERVER = textwrap.dedent(
                 os._exit(1)
         print(pid, flush=True)
         os.waitpid(pid, 0)
+        print("reaped", flush=True)
     """
 )
 
@@ -140,6 +141,8 @@ def test_sigkill_at_random_points_never_leaves_a_broken_file(workdir, cases):
             pid = int(server.stdout.readline())
             time.sleep(rng.uniform(0.0, 0.04))
             os.kill(pid, signal.SIGKILL)
+            # check only once the writer is gone: a kill is not instantaneous
+            assert server.stdout.readline().strip() == "reaped"
             seen.add(check_final_names(folder, X, expected, load_index))
             cases["crash.kills_survived"] += 1
     finally:
