@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -118,3 +121,8 @@ def test_mih_reports_table_memory():
     index.add(np.random.default_rng(0).integers(0, 256, (5000, 8), dtype=np.uint8))
     # codes (8 B) + 4 tables x (row order int32 + keys + bucket starts) per row, roughly
     assert 8 * 5000 + 4 * 4 * 5000 <= index.nbytes <= 8 * 5000 + 4 * 20 * 5000 + 1000
+
+
+def test_index_does_not_import_torch():
+    code = "import sys, hashlearn.index; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

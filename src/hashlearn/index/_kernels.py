@@ -30,13 +30,13 @@ _SUB = 256  # rows per vectorised test against the threshold
 
 
 @intrinsic
-def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
+def _popcount(typingctx, x):
     """Number of set bits of an unsigned integer (LLVM ctpop)."""
     if not isinstance(x, types.Integer):
         return None
     sig = x(x)
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         fn = builder.module.declare_intrinsic("llvm.ctpop", [args[0].type])
         return builder.call(fn, args)
 
@@ -44,7 +44,7 @@ def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
-def _distance(flat, j, qv, wit):  # type: ignore[no-untyped-def]
+def _distance(flat, j, qv, wit):
     d = 0
     for w in range(len(wit)):  # a compile-time count: unrolled, and the row loops vectorise
         d += np.int64(_popcount(flat[j * len(wit) + w] ^ qv[w]))
@@ -52,7 +52,7 @@ def _distance(flat, j, qv, wit):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always")
-def _count_below(flat, j0, j1, qv, t, wit):  # type: ignore[no-untyped-def]
+def _count_below(flat, j0, j1, qv, t, wit):
     c = 0
     for j in range(j0, j1):
         c += _distance(flat, j, qv, wit) < t
@@ -60,7 +60,7 @@ def _count_below(flat, j0, j1, qv, t, wit):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _select(bd, bp, c, k, n_bits, od, op):  # type: ignore[no-untyped-def]
+def _select(bd, bp, c, k, n_bits, od, op):
     """Stable counting sort of ``c`` buffered (distance, position) pairs; keep ``k``.
 
     Writes at most ``k`` pairs to ``od``/``op`` in (distance, buffer order)
@@ -81,7 +81,7 @@ def _select(bd, bp, c, k, n_bits, od, op):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _push(d, j, k, n_bits, hist, state, bd, bp):  # type: ignore[no-untyped-def]
+def _push(d, j, k, n_bits, hist, state, bd, bp):
     """Add row ``j`` at distance ``d < threshold``; ``state`` = (threshold, size, count <= t)."""
     t, c, cum = state[0], state[1], state[2]
     if c == bd.shape[0]:  # full: keep the k best, already in (distance, position) order
@@ -107,7 +107,7 @@ def _push(d, j, k, n_bits, hist, state, bd, bp):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _scan(flat, qv, lo, hi, k, n_bits, hist, state, bd, bp, wit):  # type: ignore[no-untyped-def]
+def _scan(flat, qv, lo, hi, k, n_bits, hist, state, bd, bp, wit):
     """Offer rows ``lo:hi`` to one query's top-k buffer.
 
     A vectorised count over each sub-block skips it when no row beats the
@@ -124,7 +124,7 @@ def _scan(flat, qv, lo, hi, k, n_bits, hist, state, bd, bp, wit):  # type: ignor
 
 
 @njit(cache=True)
-def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):  # type: ignore[no-untyped-def]
+def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
     """Top-k of rows ``lo:hi`` for queries ``q0:q1``, written to ``od``/``op`` rows."""
     g_n = q1 - q0
     hist = np.zeros((g_n, n_bits + 1), np.int64)
@@ -141,7 +141,7 @@ def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):  # type: 
 
 
 @njit(parallel=True, cache=True)
-def _knn_by_queries(db, q, k, n_bits, cap, od, op, wit):  # type: ignore[no-untyped-def]
+def _knn_by_queries(db, q, k, n_bits, cap, od, op, wit):
     n_groups = (q.shape[0] + _GROUP - 1) // _GROUP
     for gi in prange(n_groups):
         q0 = gi * _GROUP
@@ -152,7 +152,7 @@ def _knn_by_queries(db, q, k, n_bits, cap, od, op, wit):  # type: ignore[no-unty
 
 
 @njit(parallel=True, cache=True)
-def _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit):  # type: ignore[no-untyped-def]
+def _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit):
     nq, n = q.shape[0], db.shape[0]
     part_d = np.full((n_parts, nq, k), -1, np.int32)
     part_p = np.full((n_parts, nq, k), -1, np.int64)
@@ -198,7 +198,7 @@ def knn_search(
 
 
 @njit(cache=True)
-def _range_scan(flat, qv, lo, hi, radius, wit, od, op, c):  # type: ignore[no-untyped-def]
+def _range_scan(flat, qv, lo, hi, radius, wit, od, op, c):
     """Append the rows of ``lo:hi`` within ``radius`` after the ``c`` found so far.
 
     Stores while there is room in ``od``/``op`` and returns the new count.
@@ -217,7 +217,7 @@ def _range_scan(flat, qv, lo, hi, radius, wit, od, op, c):  # type: ignore[no-un
 
 
 @njit(parallel=True, cache=True)
-def _range_first_pass(db, q, radius, bd, bp, counts, wit):  # type: ignore[no-untyped-def]
+def _range_first_pass(db, q, radius, bd, bp, counts, wit):
     flat = db.ravel()
     n_groups = (q.shape[0] + _GROUP - 1) // _GROUP
     for gi in prange(n_groups):
@@ -232,7 +232,7 @@ def _range_first_pass(db, q, radius, bd, bp, counts, wit):  # type: ignore[no-un
 
 
 @njit(parallel=True, cache=True)
-def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit):  # type: ignore[no-untyped-def]
+def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit):
     flat = db.ravel()
     for qi in prange(q.shape[0]):
         c = lims[qi + 1] - lims[qi]

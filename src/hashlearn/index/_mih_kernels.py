@@ -27,7 +27,7 @@ _ROW_COST = 8
 
 
 @njit(cache=True)
-def extract_keys(rows_u8, b0, b1):  # type: ignore[no-untyped-def]
+def extract_keys(rows_u8, b0, b1):
     """Bits ``b0:b1`` of each packed row as an integer (bit ``b0`` lowest)."""
     out = np.zeros(rows_u8.shape[0], np.uint64)
     for i in range(rows_u8.shape[0]):
@@ -40,7 +40,7 @@ def extract_keys(rows_u8, b0, b1):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _bucket(tab, j, key):  # type: ignore[no-untyped-def]
+def _bucket(tab, j, key):
     keys, bstart, ks, base, direct = tab[0], tab[1], tab[2], tab[3], tab[6]
     if direct[j]:
         i = base[j] + np.int64(key)
@@ -53,7 +53,7 @@ def _bucket(tab, j, key):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _flip_masks(s, e):  # type: ignore[no-untyped-def]
+def _flip_masks(s, e):
     """All ``s``-bit masks with exactly ``e`` bits set."""
     count = 1
     for t in range(e):
@@ -76,7 +76,7 @@ def _flip_masks(s, e):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):  # type: ignore[no-untyped-def]
+def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):
     """Visit table ``j`` at substring distance ``e``; keep new rows within ``keep``.
 
     Returns the (possibly grown) buffers, their new size and the work done.
@@ -106,7 +106,7 @@ def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):  
 
 
 @njit(cache=True)
-def _sort_pairs(bd, bp, c, n):  # type: ignore[no-untyped-def]
+def _sort_pairs(bd, bp, c, n):
     """Sort the first ``c`` (distance, row) pairs (rows < n), dropping repeats."""
     key = np.sort(bd[:c].astype(np.int64) * n + bp[:c])
     if key.shape[0] > 1:
@@ -117,7 +117,7 @@ def _sort_pairs(bd, bp, c, n):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _range_one(tab, qk, flat, qv, wit, radius):  # type: ignore[no-untyped-def]
+def _range_one(tab, qk, flat, qv, wit, radius):
     m = qk.shape[0]
     c = 0
     bd, bp, no_stamp = np.empty(64, np.int32), np.empty(64, np.int64), np.empty(0, np.int64)
@@ -128,7 +128,7 @@ def _range_one(tab, qk, flat, qv, wit, radius):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _knn_one(tab, qk, flat, qv, wit, k, n_bits, stamp, sid, budget):  # type: ignore[no-untyped-def]
+def _knn_one(tab, qk, flat, qv, wit, k, n_bits, stamp, sid, budget):
     """Exact top-k by growing the radius; ``None``-like empty result when over budget."""
     m = qk.shape[0]
     bd, bp = np.empty(256, np.int32), np.empty(256, np.int64)
@@ -147,7 +147,7 @@ def _knn_one(tab, qk, flat, qv, wit, k, n_bits, stamp, sid, budget):  # type: ig
 
 
 @njit(parallel=True, cache=True)
-def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):  # type: ignore[no-untyped-def]
+def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):
     """Exact kNN for every query; returns a mask of the queries that ran over ``budget``."""
     flat = db.ravel()
     nq = q.shape[0]
@@ -164,7 +164,7 @@ def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):  # typ
 
 
 @njit(parallel=True, cache=True)
-def range_mih(tab, qkeys, db, q, radius, wit):  # type: ignore[no-untyped-def]
+def range_mih(tab, qkeys, db, q, radius, wit):
     """Exact radius search; returns CSR ``(lims, distances, rows)`` sorted by (distance, row)."""
     flat = db.ravel()
     nq = q.shape[0]
@@ -183,7 +183,7 @@ def range_mih(tab, qkeys, db, q, radius, wit):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _visit(tab, j, key, flat, qv, wit, radius, bd, bp, c):  # type: ignore[no-untyped-def]
+def _visit(tab, j, key, flat, qv, wit, radius, bd, bp, c):
     """Rows of one bucket within ``radius``: stored while there is room, all counted."""
     lo, hi = _bucket(tab, j, key)
     for b in range(lo, hi):
@@ -197,7 +197,7 @@ def _visit(tab, j, key, flat, qv, wit, radius, bd, bp, c):  # type: ignore[no-un
 
 
 @njit(cache=True)
-def _sort_unique(bd, bp, c):  # type: ignore[no-untyped-def]
+def _sort_unique(bd, bp, c):
     """Insertion sort of ``c`` (distance, row) pairs in place, dropping repeats."""
     for i in range(1, c):
         d, p, t = bd[i], bp[i], i
@@ -214,7 +214,7 @@ def _sort_unique(bd, bp, c):  # type: ignore[no-untyped-def]
 
 
 @njit(parallel=True, cache=True)
-def range_mih_small(tab, qkeys, db, q, radius, bd, bp, counts, wit):  # type: ignore[no-untyped-def]
+def range_mih_small(tab, qkeys, db, q, radius, bd, bp, counts, wit):
     """Radius search into fixed buffers (nq, cap): ``counts[i]`` is -1 where they overflowed."""
     flat = db.ravel()
     sizes, m = tab[5], qkeys.shape[1]

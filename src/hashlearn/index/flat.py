@@ -82,7 +82,8 @@ class FlatIndex:
     # ----------------------------------------------------------------- storage
     def reset(self) -> None:
         """Remove every item."""
-        self._rows = np.zeros((0, self._row_bytes // np.dtype(self._word).itemsize), self._word)
+        n_words = self._row_bytes // np.dtype(self._word).itemsize
+        self._rows: np.ndarray = np.zeros((0, n_words), self._word)
         self._ids: np.ndarray | None = None  # None: ids are 0..ntotal-1 (row positions)
         self._changed()
 

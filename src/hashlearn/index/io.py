@@ -77,7 +77,7 @@ def save_index(index: FlatIndex, path: str | os.PathLike[str]) -> None:
         codes_u8 = index._rows.view(np.uint8)
         for start in range(0, index.ntotal, _CHUNK_ROWS):
             block = np.ascontiguousarray(codes_u8[start : start + _CHUNK_ROWS, : index.n_bytes])
-            put(memoryview(block).cast("B"))
+            put(block.tobytes())
         if index._ids is not None:
             put(index._ids.astype("<i8").tobytes())
         handle.write(digest.digest())
