@@ -5,11 +5,14 @@ Exact kNN (FlatIndex vs faiss IndexBinaryFlat), radius search r <= 2
 the exact answer), single-query latency, memory, and the machine's limits: the
 time to stream the codes once through memory and the popcount rate.
 
-    NUMBA_NUM_THREADS=2 OMP_NUM_THREADS=2 python benchmarks/index_bench.py
+    OMP_WAIT_POLICY=PASSIVE NUMBA_NUM_THREADS=2 OMP_NUM_THREADS=2 python benchmarks/index_bench.py
     python benchmarks/index_bench.py --sizes 100000 --bits 64 --queries 200   # quick
     python benchmarks/index_bench.py --sizes 10000000 --bits 64 --queries 100 # 10M
 
-Prints markdown tables (paste into benchmarks/results/index.md).
+Prints markdown tables (paste into benchmarks/results/index.md). On a shared,
+oversubscribed machine set OMP_WAIT_POLICY=PASSIVE: numba's and faiss's OpenMP
+threads otherwise spin for their time slices and every parallel call waits for
+the scheduler (4 ms ticks), which swamps sub-millisecond calls.
 """
 
 from __future__ import annotations
@@ -100,7 +103,9 @@ def knn_row(faiss: Any, db: np.ndarray, q: np.ndarray, k: int, repeat: int) -> d
     ours.search(q[:70], k)
     ours.search(q[:1], k)  # compile both kernels outside the timing
     t_ours, (d_ours, _) = best_time(lambda: ours.search(q, k), repeat)
-    lat_ours = np.median([best_time(lambda i=i: ours.search(q[i : i + 1], k), 1)[0] for i in range(20)])
+    lat_ours = np.median(
+        [best_time(lambda i=i: ours.search(q[i : i + 1], k), 1)[0] for i in range(20)]
+    )
     row = {"n": db.shape[0], "bits": n_bits, "nq": q.shape[0], "qps_ours": q.shape[0] / t_ours,
            "lat_ours_ms": 1e3 * lat_ours, "mem_ratio": ours.nbytes / db.nbytes}  # fmt: skip
     stream, pops = machine_limits(ours._rows)
@@ -110,7 +115,9 @@ def knn_row(faiss: Any, db: np.ndarray, q: np.ndarray, k: int, repeat: int) -> d
         index = faiss.IndexBinaryFlat(n_bits)
         index.add(db)
         t_faiss, (d_faiss, _) = best_time(lambda: index.search(q, k), repeat)
-        lat = np.median([best_time(lambda i=i: index.search(q[i : i + 1], k), 1)[0] for i in range(20)])
+        lat = np.median(
+            [best_time(lambda i=i: index.search(q[i : i + 1], k), 1)[0] for i in range(20)]
+        )
         row.update(qps_faiss=q.shape[0] / t_faiss, lat_faiss_ms=1e3 * lat,
                    same_distances=bool(np.array_equal(d_ours, d_faiss)))  # fmt: skip
     return row
@@ -149,7 +156,9 @@ def radius_rows(faiss: Any, db: np.ndarray, q: np.ndarray, repeat: int) -> list[
         if fmh is not None:
             fmh.nflip = r // mih.m
             t_f, (lims, _, ids) = best_time(lambda r=r: fmh.range_search(q, r + 1), repeat)  # < r+1
-            row.update(qps_faiss_mh=q.shape[0] / t_f, recall_faiss_mh=recall(lims, ids, want[0], want[2]))
+            row.update(
+                qps_faiss_mh=q.shape[0] / t_f, recall_faiss_mh=recall(lims, ids, want[0], want[2])
+            )
         rows.append(row)
     return rows
 
@@ -177,8 +186,9 @@ def main() -> None:
         import faiss
 
         faiss.omp_set_num_threads(numba.get_num_threads())
-    print(f"date {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+    print(f"date {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
           f"{os.cpu_count()} cpus, numba threads {numba.get_num_threads()}, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, "
           f"load average before {os.getloadavg()}")  # fmt: skip
     rng = np.random.default_rng(0)
     knn, radius = [], []
@@ -191,7 +201,8 @@ def main() -> None:
                 knn[-1]["ratio"] = knn[-1]["qps_ours"] / knn[-1]["qps_faiss"]
             print(table(knn[-1:]), flush=True)
             if str(n_bits) in args.radius_bits.split(","):
-                radius += radius_rows(faiss, db, near_queries(rng, db, args.queries), args.repeat)
+                queries = near_queries(rng, db, args.queries)
+                radius += radius_rows(faiss, db, queries, max(args.repeat, 7))
                 print(table(radius[-3:]), flush=True)
     print(f"\n## Exact kNN, k={args.k}\n\n{table(knn)}\n\n## Radius search\n\n{table(radius)}")
     print(f"\nload average after {os.getloadavg()}")
