@@ -137,5 +137,5 @@ def load_benchmark_data(
     if getattr(proto, "relevance", "class") == "knn":
         from hashlearn.data import knn_relevance
 
-        out.relevance = knn_relevance(out.X_query, out.X_db)
+        out.relevance = knn_relevance(out.X_query, out.X_db, k=getattr(proto, "knn_k", 50))
     return out

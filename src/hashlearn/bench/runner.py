@@ -152,12 +152,16 @@ def run_benchmark(
     """
     for method in methods:
         hashlearn._registry.get_method(method)
+    if not methods or not bits or not seeds:
+        raise ValueError("methods, bits and seeds must each name at least one value")
     params = params or {}
     jobs = [(s, m, b) for s in seeds for m in methods for b in bits]
-    records, checksums = [], {}
-    data = None
-    for seed, method, n_bits in tqdm(jobs, desc=f"bench {protocol}", disable=not progress):
-        if data is None or data.seed != seed:
+    data = load_benchmark_data(protocol, seed=jobs[0][0], data_dir=data_dir, features=features)
+    records, checksums = [], {data.seed: data.checksum}
+    for seed, method, n_bits in tqdm(
+        jobs, desc=f"bench {protocol}", disable=None if progress else True
+    ):
+        if data.seed != seed:
             data = load_benchmark_data(protocol, seed=seed, data_dir=data_dir, features=features)
             checksums[seed] = data.checksum
         records.append(run_one(method, n_bits, seed, data, params.get(method), metrics))

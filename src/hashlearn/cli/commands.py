@@ -43,7 +43,9 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
 def encode_rows(model: Any, X: np.ndarray, progress: bool = True) -> np.ndarray:
     """Encode in chunks of 20,000 rows with a progress bar for large inputs."""
     starts = range(0, len(X), ENCODE_CHUNK)
-    bar = tqdm(starts, desc="encode", unit="chunk", disable=not progress or len(starts) < 2)
+    bar = tqdm(
+        starts, desc="encode", unit="chunk", disable=None if progress and len(starts) > 1 else True
+    )
     return np.concatenate([model.encode(X[s : s + ENCODE_CHUNK]) for s in bar])
 
 
@@ -79,7 +81,9 @@ def fit(
         raise ValueError(f"method {method!r} is supervised: give --labels PATH")
     model = hashlearn.create(method, n_bits=bits, **{"random_state": seed, **parse_params(params)})
     start = time.perf_counter()
-    with tqdm(total=1, desc=f"fit {method} {bits} bits", leave=False) as bar:
+    if y is not None and len(y) != len(table.values):
+        raise ValueError(f"--labels: {len(y)} labels for {len(table.values)} rows of --data")
+    with tqdm(total=1, desc=f"fit {method} {bits} bits", leave=False, disable=None) as bar:
         fit_method(model, table.values, y)
         bar.update()
     folder = model.save(out)
