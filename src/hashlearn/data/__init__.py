@@ -6,12 +6,16 @@ Data files are found through ``data_dir``, ``$HASHLEARN_DATA`` or
 """
 
 from ._dataset import Dataset
+from .cifar10 import CLASS_NAMES as CIFAR10_CLASSES
+from .cifar10 import load_cifar10, read_python_batches
 from .download import DataFileError, MissingDataError
+from .files import load_image_folder
 from .mnist import load_mnist, mnist_features, read_idx_gz
 from .paths import resolve_cache_dir, resolve_data_dir
 from .protocols import PROTOCOLS, Protocol, get_protocol, list_protocols, protocol_from_labels
 
 __all__ = [
+    "CIFAR10_CLASSES",
     "PROTOCOLS",
     "DataFileError",
     "Dataset",
@@ -19,10 +23,13 @@ __all__ = [
     "Protocol",
     "get_protocol",
     "list_protocols",
+    "load_cifar10",
+    "load_image_folder",
     "load_mnist",
     "mnist_features",
     "protocol_from_labels",
     "read_idx_gz",
+    "read_python_batches",
     "resolve_cache_dir",
     "resolve_data_dir",
 ]
