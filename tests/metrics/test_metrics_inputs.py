@@ -64,12 +64,18 @@ def test_multilabel_wider_than_64_with_all_zero_rows():
         assert got == pytest.approx(mean_ap(dist, rel, skip_topk=skip, skip_db=skip))
 
 
-def test_chunked_evaluation_equals_one_chunk(monkeypatch):
+def test_chunked_threaded_evaluation_equals_one_serial_chunk(monkeypatch):
     q, db, yq, ydb, n_bits = case(nq=11)
-    whole = evaluate_codes(q, db, yq, ydb, n_bits=n_bits, metrics=ALL)
+    dense = yq[:, None] == ydb[None, :]
+    sources = [{"query_labels": yq, "db_labels": ydb}, {"relevance": dense},
+               {"relevance": sp.csr_matrix(dense)}]  # fmt: skip
+    whole = [evaluate_codes(q, db, n_bits=n_bits, metrics=ALL, **s) for s in sources]
     curves = pr_curve_by_rank(q, db, yq, ydb, n_bits=n_bits)
     monkeypatch.setattr(engine, "MAX_ENTRIES", 3 * 50)  # 3 queries per chunk
-    assert evaluate_codes(q, db, yq, ydb, n_bits=n_bits, metrics=ALL) == pytest.approx(whole)
+    monkeypatch.setattr(engine, "MIN_ROWS", 4)
+    monkeypatch.setattr(engine, "SERIAL_BELOW", 0)  # the threaded kernels, too
+    for source, want in zip(sources, whole, strict=True):
+        assert evaluate_codes(q, db, n_bits=n_bits, metrics=ALL, **source) == pytest.approx(want)
     chunked = pr_curve_by_rank(q, db, yq, ydb, n_bits=n_bits)
     for a, b in zip(curves, chunked, strict=True):
         np.testing.assert_allclose(a, b)

@@ -1,9 +1,10 @@
 """Chunked driver: validated inputs -> per-query statistics, chunk by chunk.
 
-Memory is bounded by the query chunk: ``chunk * n_db`` stays near
-``MAX_ENTRIES`` (relevant for an explicit dense relevance matrix, whose rows
-are sliced per chunk) and the per-query histograms by ``MAX_HIST``.  Nothing
-of size ``n_queries * n_db`` is ever built.
+Memory is bounded by the query chunk: with an explicit dense relevance
+matrix, ``chunk * n_db`` stays under ``MAX_ENTRIES`` (its rows are read per
+chunk); otherwise chunks hold ``MIN_ROWS`` queries.  The per-query histograms
+stay under ``MAX_HIST`` entries, and each thread holds 11 bytes per database
+item of buffers.  Nothing of size ``n_queries * n_db`` is ever built.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from typing import Any
 import numba
 import numpy as np
 
-from hashlearn.metrics._inputs import prepare
-from hashlearn.metrics._kernels import query_stats
-from hashlearn.metrics._ties import tie_average_stats
+from hashlearn.metrics._inputs import DENSE, prepare
+from hashlearn.metrics._kernels import query_stats, query_stats_serial
+from hashlearn.metrics._ties import tie_average_stats, tie_average_stats_serial
 
 MAX_ENTRIES = 32_000_000
 MAX_HIST = 4_000_000
+SERIAL_BELOW = 1_000_000  # query-item pairs: fewer run on one thread
+MIN_ROWS = 256  # without a dense matrix only the histograms grow with the chunk
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,10 @@ class Evaluation:
         return self.n_db if k is None else min(int(k), self.n_db)
 
     def chunk_rows(self) -> int:
-        per_hist = 2 * (self.n_bits + 1)
-        return max(1, min(MAX_ENTRIES // self.n_db, MAX_HIST // per_hist))
+        """Queries per kernel call: bounded by the dense relevance rows and the histograms."""
+        by_hist = MAX_HIST // (2 * (self.n_bits + 1))
+        by_rows = MAX_ENTRIES // self.n_db if self.relevance.mode == DENSE else MIN_ROWS
+        return max(1, min(by_rows, by_hist))
 
     def chunks(
         self, ks: tuple[int, ...] = (), ranks: Any = None, stable: bool = False,
@@ -80,16 +85,17 @@ class Evaluation:
         step = self.chunk_rows()
         for lo in range(0, self.n_queries, step):
             hi = min(lo + step, self.n_queries)
+            serial = (hi - lo) * self.n_db < SERIAL_BELOW
+            kernel = query_stats_serial if serial else query_stats
             rel = self.relevance
-            out = query_stats(
-                self.q_words[lo:hi], self.db_words, rel.mode, *rel.rows(lo, hi),
-                self.n_bits, ks_arr, ranks_arr, stable, numba.get_num_threads(),
+            out = kernel(
+                self.q_words[lo:hi], self.db_words, rel.mode, rel.rows(lo, hi),
+                self.n_bits, ks_arr, ranks_arr, stable, 1 if serial else numba.get_num_threads(),
             )  # fmt: skip
-            avg = (
-                tie_average_stats(out[0], avg_arr, avg_ap)
-                if avg_arr.size
-                else np.zeros((hi - lo, 0, 3))
-            )
+            avg = np.zeros((hi - lo, 0, 3))
+            if avg_arr.size:
+                ties = tie_average_stats_serial if serial else tie_average_stats
+                avg = ties(out[0], avg_arr, avg_ap)
             yield Chunk(*out, avg=avg)
 
 

@@ -65,7 +65,7 @@ def _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, in
             relb[i] = dense[q, i]
     else:
         relb[:] = 0
-        for p in range(indptr[q] - indptr[0], indptr[q + 1] - indptr[0]):
+        for p in range(indptr[q], indptr[q + 1]):  # indptr is sliced, indices is not
             relb[indices[p]] = 1
 
 
@@ -114,39 +114,67 @@ def _stable_ranks(h, rel_key, n_rel, ks, ranks, ap, trap, relk, rank_hist):  # t
             rank_hist[np.searchsorted(ranks, pos)] += 1
 
 
+@njit(cache=True)
+def _outputs(nq, n_bits, n_ks, n_ranks):  # type: ignore[no-untyped-def]
+    return (
+        np.zeros((nq, n_bits + 1, 2), np.int64),
+        np.zeros((nq, n_ks)),
+        np.zeros((nq, n_ks)),
+        np.zeros((nq, n_ks), np.int64),
+        np.zeros((nq, n_ranks + 1), np.int64),
+    )
+
+
+@njit(cache=True)
+def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out):  # type: ignore[no-untyped-def]
+    """Fill the rows ``lo:hi`` of the outputs, with this thread's own buffers."""
+    hist, ap, trap, relk, rank_hist = out
+    n = dbw.shape[0]
+    dist = np.empty(n, np.uint16)
+    relb = np.empty(n, np.uint8)
+    rel_key = np.empty(n + 1, np.int64)
+    tot = np.empty(n_bits + 1, np.int64)
+    for q in range(lo, hi):
+        _fill_distances(qw[q], dbw, dist)
+        _fill_relevance(q, mode, *rel_args, relb)
+        tot[:] = 0
+        n_rel = _count(dist, relb, tot, rel_key)
+        h = hist[q]
+        for j in range(n_rel):
+            h[rel_key[j] & 0xFFFF, 1] += 1
+        for d in range(n_bits + 1):
+            h[d, 0] = tot[d] - h[d, 1]
+        if stable:
+            _stable_ranks(h, rel_key, n_rel, ks, ranks, ap[q], trap[q], relk[q], rank_hist[q])
+
+
 @njit(parallel=True, cache=True)
-def query_stats(qw, dbw, mode, q_int, db_int, q_words, db_words, dense, indptr, indices,
-                n_bits, ks, ranks, stable, n_threads):  # type: ignore[no-untyped-def]  # fmt: skip
+def query_stats(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads):  # type: ignore[no-untyped-def]
     """Histograms for every query; with ``stable``, also exact-rank sums.
 
-    Returns ``hist`` (nq, n_bits+1, 2), ``ap`` and ``trap`` (nq, len(ks)) sums
-    of precision (plain and trapezoid) at relevant ranks <= k, ``relk``
-    (nq, len(ks)) relevant items within rank k, and ``rank_hist``
-    (nq, len(ranks)+1): relevant items whose rank falls in (ranks[i-1], ranks[i]].
-    Queries are split into ``n_threads`` contiguous blocks.
+    ``rel_args`` is ``Relevance.rows(...)``.  Returns ``hist`` (nq, n_bits+1,
+    2), ``ap`` and ``trap`` (nq, len(ks)) sums of precision (plain and
+    trapezoid) at relevant ranks <= k, ``relk`` (nq, len(ks)) relevant items
+    within rank k, and ``rank_hist`` (nq, len(ranks)+1): relevant items whose
+    rank falls in (ranks[i-1], ranks[i]].  Queries are split into
+    ``n_threads`` contiguous blocks.
     """
-    nq, n = qw.shape[0], dbw.shape[0]
-    hist = np.zeros((nq, n_bits + 1, 2), np.int64)
-    ap = np.zeros((nq, ks.shape[0]))
-    trap = np.zeros((nq, ks.shape[0]))
-    relk = np.zeros((nq, ks.shape[0]), np.int64)
-    rank_hist = np.zeros((nq, ranks.shape[0] + 1), np.int64)
+    nq = qw.shape[0]
+    out = _outputs(nq, n_bits, ks.shape[0], ranks.shape[0])
     n_threads = min(n_threads, nq)
     for t in prange(n_threads):
-        dist = np.empty(n, np.uint16)
-        relb = np.empty(n, np.uint8)
-        rel_key = np.empty(n + 1, np.int64)
-        tot = np.empty(n_bits + 1, np.int64)
-        for q in range(t * nq // n_threads, (t + 1) * nq // n_threads):
-            _fill_distances(qw[q], dbw, dist)
-            _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, indices, relb)
-            tot[:] = 0
-            n_rel = _count(dist, relb, tot, rel_key)
-            h = hist[q]
-            for j in range(n_rel):
-                h[rel_key[j] & 0xFFFF, 1] += 1
-            for d in range(n_bits + 1):
-                h[d, 0] = tot[d] - h[d, 1]
-            if stable:
-                _stable_ranks(h, rel_key, n_rel, ks, ranks, ap[q], trap[q], relk[q], rank_hist[q])
-    return hist, ap, trap, relk, rank_hist
+        lo, hi = t * nq // n_threads, (t + 1) * nq // n_threads
+        _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out)
+    return out
+
+
+@njit(cache=True)
+def query_stats_serial(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads):  # type: ignore[no-untyped-def]
+    """:func:`query_stats` on the calling thread only (``n_threads`` is ignored).
+
+    For small calls, where waking the thread pool costs more than the work
+    (tens of milliseconds on a busy machine).
+    """
+    out = _outputs(qw.shape[0], n_bits, ks.shape[0], ranks.shape[0])
+    _query_block(0, qw.shape[0], qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out)
+    return out

@@ -108,11 +108,25 @@ def _one_query(h, k, out, with_ap):  # type: ignore[no-untyped-def]
     out[2] = s / rb if rb > 0 else 0.0
 
 
+@njit(cache=True)
+def _one_row(hist, ks, with_ap, out, q):  # type: ignore[no-untyped-def]
+    for c in range(ks.shape[0]):
+        _one_query(hist[q], ks[c], out[q, c], with_ap)
+
+
 @njit(parallel=True, cache=True)
 def tie_average_stats(hist, ks, with_ap=True):  # type: ignore[no-untyped-def]
     """Per query and cut-off: expected precision sum, relevant count and AP (3rd axis)."""
     out = np.zeros((hist.shape[0], ks.shape[0], 3))
     for q in prange(hist.shape[0]):
-        for c in range(ks.shape[0]):
-            _one_query(hist[q], ks[c], out[q, c], with_ap)
+        _one_row(hist, ks, with_ap, out, q)
+    return out
+
+
+@njit(cache=True)
+def tie_average_stats_serial(hist, ks, with_ap=True):  # type: ignore[no-untyped-def]
+    """:func:`tie_average_stats` on the calling thread only (small calls)."""
+    out = np.zeros((hist.shape[0], ks.shape[0], 3))
+    for q in range(hist.shape[0]):
+        _one_row(hist, ks, with_ap, out, q)
     return out

@@ -93,10 +93,12 @@ class APSpec:
             retrieved = chunk.relk[:, col].astype(np.float64)
         else:
             total, retrieved = chunk.avg[:, col, 0], chunk.avg[:, col, 1]
-        denom = {"retrieved": retrieved, "all": n_rel, "min": np.minimum(n_rel, k)}[self.normalize]
-        ap = np.divide(total, denom, out=np.zeros_like(total), where=denom > 0)
         if self.ties == "average" and self.normalize == "retrieved":
-            ap = chunk.avg[:, col, 2].copy()
+            ap = chunk.avg[:, col, 2].copy()  # E[sum / retrieved]: not a ratio of expectations
+        else:
+            denom = {"retrieved": retrieved, "all": n_rel, "min": np.minimum(n_rel, k)}
+            d = denom[self.normalize]
+            ap = np.divide(total, d, out=np.zeros_like(total), where=d > 0)
         skip = (self.skip_empty_topk & (retrieved == 0)) | (self.skip_empty_db & (n_rel == 0))
         ap[skip] = np.nan
         return ap
@@ -140,7 +142,9 @@ def mean_average_precision(
     topk : rank cut-off k for mAP@k; None ranks the whole database.
     ties : "stable" (database index breaks ties) or "average" (exact expectation
         over random orders inside ties).
-    empty : "zero" counts a query without relevant items as AP 0, "skip" leaves it out.
+    empty : "zero" counts a query with no relevant item (in the top k, or in
+        the database) as AP 0, "skip" leaves it out.  With ties="average" a
+        query is "empty in the top k" only if it is so for every tie order.
     preset : a name in :data:`PRESETS` (module docstring); fixes normalize,
         interpolation and the empty rules.
     normalize, interpolation : see the module docstring.
