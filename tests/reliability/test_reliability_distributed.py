@@ -63,6 +63,30 @@ WORKER = textwrap.dedent(
 )
 
 
+UNEVEN_WORKER = textwrap.dedent(
+    """
+    import sys
+    import torch
+    import torch.distributed as dist
+    from hashlearn.deep.distributed import gather_codes_and_labels, world
+
+    dist.init_process_group("gloo")
+    rank, size = world()
+    counts = [5, 7]
+    start = sum(counts[:rank])
+    full = torch.arange(12 * 3, dtype=torch.float64).reshape(12, 3)
+    mine = full[start : start + counts[rank]].clone().requires_grad_(True)
+    codes, labels = gather_codes_and_labels(mine, torch.arange(start, start + counts[rank]))
+    assert torch.equal(codes, full) and labels.tolist() == list(range(12))
+    weights = torch.linspace(-1, 1, 36, dtype=torch.float64).reshape(12, 3)
+    (codes * weights).sum().backward()  # every rank's loss uses every row
+    assert torch.allclose(mine.grad, size * weights[start : start + counts[rank]])
+    dist.destroy_process_group()
+    print("uneven ok", rank, flush=True)
+    """
+)
+
+
 def torchrun(tmp_path, nproc, kind):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
@@ -112,6 +136,24 @@ def test_two_process_ddp_matches_one_process(tmp_path, kind, cases):
         np.testing.assert_allclose(two[key], one[key], rtol=1e-9, atol=1e-11, err_msg=key)
     assert one["losses"][-1] < one["losses"][0]  # it trained
     cases["distributed.runs"] += 2
+
+
+def test_gather_of_uneven_shares_and_its_gradient(tmp_path, cases):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    script = tmp_path / "uneven.py"
+    script.write_text(UNEVEN_WORKER)
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(script),
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("uneven ok") == 2
+    cases["distributed.runs"] += 1
 
 
 def test_single_process_gather_is_identity():
