@@ -8,7 +8,9 @@ Data files are found through ``data_dir``, ``$HASHLEARN_DATA`` or
 from ._dataset import Dataset
 from .cifar10 import CLASS_NAMES as CIFAR10_CLASSES
 from .cifar10 import load_cifar10, read_python_batches
+from .cnn import cnn_features, efficientnet_lite0
 from .download import DataFileError, MissingDataError
+from .features import cifar10_features
 from .files import load_image_folder
 from .mnist import load_mnist, mnist_features, read_idx_gz
 from .paths import resolve_cache_dir, resolve_data_dir
@@ -21,6 +23,9 @@ __all__ = [
     "Dataset",
     "MissingDataError",
     "Protocol",
+    "cifar10_features",
+    "cnn_features",
+    "efficientnet_lite0",
     "get_protocol",
     "list_protocols",
     "load_cifar10",
