@@ -12,6 +12,7 @@ from .cnn import cnn_features, efficientnet_lite0
 from .download import DataFileError, MissingDataError
 from .features import cifar10_features
 from .files import load_image_folder
+from .groundtruth import knn_ground_truth, knn_relevance
 from .mnist import load_mnist, mnist_features, read_idx_gz
 from .paths import resolve_cache_dir, resolve_data_dir
 from .protocols import PROTOCOLS, Protocol, get_protocol, list_protocols, protocol_from_labels
@@ -27,6 +28,8 @@ __all__ = [
     "cnn_features",
     "efficientnet_lite0",
     "get_protocol",
+    "knn_ground_truth",
+    "knn_relevance",
     "list_protocols",
     "load_cifar10",
     "load_image_folder",
