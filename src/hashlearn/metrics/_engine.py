@@ -96,7 +96,8 @@ class Evaluation:
             if avg_arr.size:
                 ties = tie_average_stats_serial if serial else tie_average_stats
                 avg = ties(out[0], avg_arr, avg_ap)
-            yield Chunk(*out, avg=avg)
+            hist, ap, trap, relk, rank_hist = out
+            yield Chunk(hist, ap, trap, relk, rank_hist, avg)
 
 
 def evaluation(

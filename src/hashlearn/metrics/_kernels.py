@@ -21,12 +21,12 @@ from hashlearn.metrics._inputs import CLASS, DENSE, MULTI
 
 
 @intrinsic
-def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
+def _popcount(typingctx, x):
     """Set bits of an unsigned integer through LLVM's ``ctpop``."""
     if not isinstance(x, types.Integer):
         return None
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):
         fn = builder.module.declare_intrinsic("llvm.ctpop", [args[0].type])
         return builder.call(fn, args)
 
@@ -34,7 +34,7 @@ def _popcount(typingctx, x):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _fill_distances(qv, dbw, dist):  # type: ignore[no-untyped-def]
+def _fill_distances(qv, dbw, dist):
     if dbw.shape[1] == 1:  # up to 64 bits: a loop the compiler vectorises
         q0 = qv[0]
         for i in range(dbw.shape[0]):
@@ -48,7 +48,7 @@ def _fill_distances(qv, dbw, dist):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, indices, relb):  # type: ignore[no-untyped-def]
+def _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, indices, relb):
     n = relb.shape[0]
     if mode == CLASS:
         label = q_int[q]
@@ -70,7 +70,7 @@ def _fill_relevance(q, mode, q_int, db_int, q_words, db_words, dense, indptr, in
 
 
 @njit(cache=True)
-def _count(dist, relb, tot, rel_key):  # type: ignore[no-untyped-def]
+def _count(dist, relb, tot, rel_key):
     """One pass: items per distance; for relevant items, distance and running count.
 
     ``rel_key[j] = (c << 16) | d`` for the j-th relevant item in database
@@ -89,7 +89,7 @@ def _count(dist, relb, tot, rel_key):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _stable_ranks(h, rel_key, n_rel, ks, ranks, ap, trap, relk, rank_hist):  # type: ignore[no-untyped-def]
+def _stable_ranks(h, rel_key, n_rel, ks, ranks, ap, trap, relk, rank_hist):
     """Exact ranks under stable ties; accumulate AP sums for every cut-off in ``ks``."""
     n_dist = h.shape[0]
     before_tot = np.zeros(n_dist + 1, np.int64)
@@ -115,7 +115,7 @@ def _stable_ranks(h, rel_key, n_rel, ks, ranks, ap, trap, relk, rank_hist):  # t
 
 
 @njit(cache=True)
-def _outputs(nq, n_bits, n_ks, n_ranks):  # type: ignore[no-untyped-def]
+def _outputs(nq, n_bits, n_ks, n_ranks):
     return (
         np.zeros((nq, n_bits + 1, 2), np.int64),
         np.zeros((nq, n_ks)),
@@ -126,7 +126,7 @@ def _outputs(nq, n_bits, n_ks, n_ranks):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out):  # type: ignore[no-untyped-def]
+def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out):
     """Fill the rows ``lo:hi`` of the outputs, with this thread's own buffers."""
     hist, ap, trap, relk, rank_hist = out
     n = dbw.shape[0]
@@ -149,7 +149,7 @@ def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out
 
 
 @njit(parallel=True, cache=True)
-def query_stats(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads):  # type: ignore[no-untyped-def]
+def query_stats(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads):
     """Histograms for every query; with ``stable``, also exact-rank sums.
 
     ``rel_args`` is ``Relevance.rows(...)``.  Returns ``hist`` (nq, n_bits+1,
@@ -169,7 +169,7 @@ def query_stats(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads): 
 
 
 @njit(cache=True)
-def query_stats_serial(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads):  # type: ignore[no-untyped-def]
+def query_stats_serial(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads):
     """:func:`query_stats` on the calling thread only (``n_threads`` is ignored).
 
     For small calls, where waking the thread pool costs more than the work

@@ -28,7 +28,7 @@ from numba import njit, prange
 
 
 @njit(cache=True)
-def harmonic_diff(p, nn):  # type: ignore[no-untyped-def]
+def harmonic_diff(p, nn):
     """sum_{t=p+1}^{p+nn} 1/t, accurate for any p (asymptotic H beyond 64 terms)."""
     if nn <= 64 or p + nn <= 256:
         s = 0.0
@@ -47,7 +47,7 @@ def harmonic_diff(p, nn):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def block_sum(p, rb, n, m, nn):  # type: ignore[no-untyped-def]
+def block_sum(p, rb, n, m, nn):
     """Expected sum of precisions at relevant positions among a block's first nn."""
     if m == 0 or nn == 0:
         return 0.0
@@ -56,13 +56,13 @@ def block_sum(p, rb, n, m, nn):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _log_hypergeom(x, n, m, nn):  # type: ignore[no-untyped-def]
+def _log_hypergeom(x, n, m, nn):
     lc = lambda a, b: math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)  # noqa: E731
     return lc(m, x) + lc(n - m, nn - x) - lc(n, nn)
 
 
 @njit(cache=True)
-def _split_block_ap(s_before, p, rb, n, m, nn):  # type: ignore[no-untyped-def]
+def _split_block_ap(s_before, p, rb, n, m, nn):
     """E[(s_before + S) / (rb + X)] with X ~ hypergeometric(n, m, nn) relevant kept."""
     lo, hi = max(0, nn - (n - m)), min(m, nn)
     mode = min(max((nn + 1) * (m + 1) // (n + 2), lo), hi)
@@ -80,7 +80,7 @@ def _split_block_ap(s_before, p, rb, n, m, nn):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _one_query(h, k, out, with_ap):  # type: ignore[no-untyped-def]
+def _one_query(h, k, out, with_ap):
     """out = (E[sum of precisions within k], E[relevant within k], E[AP@k retrieved-normalised]).
 
     With ``with_ap`` False only the expected relevant count is filled.
@@ -109,13 +109,13 @@ def _one_query(h, k, out, with_ap):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _one_row(hist, ks, with_ap, out, q):  # type: ignore[no-untyped-def]
+def _one_row(hist, ks, with_ap, out, q):
     for c in range(ks.shape[0]):
         _one_query(hist[q], ks[c], out[q, c], with_ap)
 
 
 @njit(parallel=True, cache=True)
-def tie_average_stats(hist, ks, with_ap=True):  # type: ignore[no-untyped-def]
+def tie_average_stats(hist, ks, with_ap=True):
     """Per query and cut-off: expected precision sum, relevant count and AP (3rd axis)."""
     out = np.zeros((hist.shape[0], ks.shape[0], 3))
     for q in prange(hist.shape[0]):
@@ -124,7 +124,7 @@ def tie_average_stats(hist, ks, with_ap=True):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def tie_average_stats_serial(hist, ks, with_ap=True):  # type: ignore[no-untyped-def]
+def tie_average_stats_serial(hist, ks, with_ap=True):
     """:func:`tie_average_stats` on the calling thread only (small calls)."""
     out = np.zeros((hist.shape[0], ks.shape[0], 3))
     for q in range(hist.shape[0]):

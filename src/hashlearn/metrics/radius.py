@@ -59,7 +59,8 @@ class RadiusSpec:
 def _radius_metric(args: tuple[Any, ...], n_bits: int, radius: Any, relevance: Any,
                    empty: Any, recall: bool) -> float:  # fmt: skip
     spec = RadiusSpec(check_radius(radius), recall, check_choice(empty, "empty", EMPTY))
-    ev = evaluation(*args, n_bits, relevance)
+    query_codes, db_codes, query_labels, db_labels = args
+    ev = evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance)
     parts = [spec.values(chunk) for chunk in ev.chunks()]
     return mean_of(np.concatenate(parts)) if parts else float("nan")
 
