@@ -12,6 +12,7 @@ from .cnn import cnn_features, efficientnet_lite0
 from .download import DataFileError, MissingDataError
 from .features import cifar10_features
 from .files import load_image_folder
+from .gist import gabor_bank, gist_features
 from .groundtruth import knn_ground_truth, knn_relevance
 from .mnist import load_mnist, mnist_features, read_idx_gz
 from .paths import resolve_cache_dir, resolve_data_dir
@@ -27,7 +28,9 @@ __all__ = [
     "cifar10_features",
     "cnn_features",
     "efficientnet_lite0",
+    "gabor_bank",
     "get_protocol",
+    "gist_features",
     "knn_ground_truth",
     "knn_relevance",
     "list_protocols",
