@@ -16,6 +16,7 @@ from .gist import gabor_bank, gist_features
 from .groundtruth import knn_ground_truth, knn_relevance
 from .mnist import load_mnist, mnist_features, read_idx_gz
 from .paths import resolve_cache_dir, resolve_data_dir
+from .preprocess import MinMaxRescaler, PCAReducer
 from .protocols import PROTOCOLS, Protocol, get_protocol, list_protocols, protocol_from_labels
 
 __all__ = [
@@ -23,7 +24,9 @@ __all__ = [
     "PROTOCOLS",
     "DataFileError",
     "Dataset",
+    "MinMaxRescaler",
     "MissingDataError",
+    "PCAReducer",
     "Protocol",
     "cifar10_features",
     "cnn_features",
