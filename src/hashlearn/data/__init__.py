@@ -11,7 +11,7 @@ from .cifar10 import load_cifar10, read_python_batches
 from .cnn import cnn_features, efficientnet_lite0
 from .download import DataFileError, MissingDataError
 from .features import cifar10_features
-from .files import load_image_folder
+from .files import load_features, load_image_folder, load_multilabel
 from .gist import gabor_bank, gist_features
 from .groundtruth import knn_ground_truth, knn_relevance
 from .mnist import load_mnist, mnist_features, read_idx_gz
@@ -38,8 +38,10 @@ __all__ = [
     "knn_relevance",
     "list_protocols",
     "load_cifar10",
+    "load_features",
     "load_image_folder",
     "load_mnist",
+    "load_multilabel",
     "mnist_features",
     "protocol_from_labels",
     "read_idx_gz",
