@@ -36,8 +36,8 @@ from hashlearn.metrics import evaluate_codes, mean_average_precision
 def make_codes(rng: np.random.Generator, labels: np.ndarray, centres: np.ndarray, noise: float):
     """Packed codes: the class centre with each bit flipped with probability ``noise``."""
     out = np.empty((labels.size, (centres.shape[1] + 7) // 8), dtype=np.uint8)
-    for lo in range(0, labels.size, 1 << 20):  # blocks: bounded memory for --large
-        part = labels[lo : lo + (1 << 20)]
+    for lo in range(0, labels.size, 1 << 16):  # blocks: bounded memory for --large
+        part = labels[lo : lo + (1 << 16)]
         flips = rng.random((part.size, centres.shape[1])) < noise
         bits = (centres[part] ^ flips).astype(np.uint8)
         out[lo : lo + part.size] = np.packbits(bits, axis=1, bitorder="little")
