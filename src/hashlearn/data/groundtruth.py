@@ -1,8 +1,8 @@
 """Exact Euclidean k-nearest-neighbour ground truth (unsupervised protocols).
 
 Squared distances ``|q|^2 - 2 q.d + |d|^2`` are computed in float64 over query
-chunks; ``argpartition`` keeps the k smallest, ordered by (distance, database
-index). Results are cached on disk keyed by a sha256 of the inputs and k.
+chunks; a partition finds the k-th distance, and every candidate up to it is
+ordered by (distance, database index), so ties break by the smaller index. Results are cached on disk keyed by a sha256 of the inputs and k.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ def _exact_knn(queries: np.ndarray, database: np.ndarray, k: int, chunk: int) ->
     for start in range(0, len(queries), chunk):
         q = np.asarray(queries[start : start + chunk], dtype=np.float64)
         d2 = db_sq[None, :] - 2.0 * (q @ db.T) + np.einsum("ij,ij->i", q, q)[:, None]
-        part = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < db.shape[0] else np.argsort(d2, 1)
-        rows = np.arange(len(q))[:, None]
-        order = np.lexsort((part, d2[rows, part]), axis=1)
-        out[start : start + len(q)] = part[rows, order]
+        kth = np.partition(d2, k - 1, axis=1)[:, k - 1]
+        for i, row in enumerate(d2):
+            cand = np.flatnonzero(row <= kth[i])  # all ties at the k-th distance
+            out[start + i] = cand[np.lexsort((cand, row[cand]))[:k]]
     return out
 
 
