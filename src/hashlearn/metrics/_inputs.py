@@ -8,7 +8,7 @@ becomes a :class:`Relevance` whose mode the kernels understand:
   they share a label (an all-zero row is relevant to nothing);
 * ``DENSE``: an explicit boolean (nq, n_db) matrix;
 * ``SPARSE``: an explicit scipy.sparse (nq, n_db) matrix, kept as CSR with
-  sorted column ids (e.g. Euclidean-kNN ground truth).
+  sorted column ids (e.g. Euclidean-kNN ground truth); nonzero entries are relevant.
 """
 
 from __future__ import annotations
