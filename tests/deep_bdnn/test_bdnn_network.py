@@ -57,5 +57,7 @@ def test_code_layer_is_linear():
     with torch.no_grad():
         hidden = torch.sigmoid(net.layers[1](torch.sigmoid(net.layers[0](x))))
         assert torch.allclose(net(x), net.layers[2](hidden))
-        scaled = net.layers[2].weight.mul_(50.0)  # linear: outputs scale, no squashing
-        assert scaled is not None and net(x).abs().max() > 1.0
+        net.layers[2].weight.mul_(50.0)
+        net.layers[2].bias.zero_()
+        # no squashing after the code layer: scaling its weights scales the codes
+        assert torch.allclose(net(x), net.layers[2](hidden)) and net(x).abs().max() > 1.0
