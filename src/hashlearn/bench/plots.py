@@ -85,7 +85,8 @@ def _published_points(result: dict[str, Any], metric: str) -> dict[str, dict[int
     ours = {r["method"] for r in result["records"]}
     for row in result.get("published", []):
         if row["metric"] == metric and row["method"] in ours:
-            points[row["method"]].setdefault(row["n_bits"], row["value"])
+            kind = "authors' code" if "authors' code" in row["source"] else "published"
+            points[f"{row['method']} ({kind})"].setdefault(row["n_bits"], row["value"])
     return points
 
 
