@@ -51,7 +51,7 @@ def _prepare(batch: np.ndarray, size: int) -> Any:
         x = interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    return (x - mean) / std
+    return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
 
 
 def cnn_features(
@@ -59,7 +59,7 @@ def cnn_features(
     model: Any = None,
     *,
     size: int = 128,
-    batch_size: int = 200,
+    batch_size: int = 32,
     progress: bool = True,
 ) -> np.ndarray:
     """Average-pooled CNN features of uint8 images (N, H, W[, 3]) as float32 (N, D).
@@ -86,7 +86,9 @@ def cnn_features(
         raise ValueError(
             f"images: expected uint8 (N, H, W[, 3]), got {images.dtype} {images.shape}"
         )
-    model = efficientnet_lite0() if model is None else model.eval()
+    model = (efficientnet_lite0() if model is None else model.eval()).to(
+        memory_format=torch.channels_last
+    )
     chunks = []
     with torch.inference_mode():
         for start in tqdm(

@@ -2,7 +2,8 @@
 
 Squared distances ``|q|^2 - 2 q.d + |d|^2`` are computed in float64 over query
 chunks; a partition finds the k-th distance, and every candidate up to it is
-ordered by (distance, database index), so ties break by the smaller index. Results are cached on disk keyed by a sha256 of the inputs and k.
+ordered by (distance, database index), so ties break by the smaller index.
+Results are cached on disk keyed by a sha256 of the inputs and k.
 """
 
 from __future__ import annotations
