@@ -6,6 +6,12 @@ a label) or an explicit ``relevance=`` matrix (dense bool or scipy.sparse).
 There are only ``n_bits + 1`` distinct Hamming distances, so each query is
 scored by counting passes instead of a sort, in query chunks (bounded memory).
 
+* :func:`mean_average_precision`: mAP / mAP@k, ties "stable" or "average",
+  normalisations and :data:`PRESETS` of the reference implementations;
+* :func:`precision_at_k`; :func:`precision_at_radius`, :func:`recall_at_radius`;
+* :func:`pr_curve_by_radius`, :func:`pr_curve_by_rank`;
+* :func:`evaluate_codes`: several of them by name in one pass.
+
 >>> import numpy as np
 >>> q = np.array([[0]], np.uint8)
 >>> db = np.array([[1], [0], [3]], np.uint8)
