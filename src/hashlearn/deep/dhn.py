@@ -1,0 +1,74 @@
+"""The registered estimator ``dhn`` (Zhu et al., AAAI 2016) on feature vectors.
+
+Same network and loop as ``hashnet`` (see :mod:`hashlearn.deep.hashnet` for the
+shared parameters) with a plain tanh output (no continuation) and
+:class:`~hashlearn.deep.losses.DHNLoss`: pairwise cross-entropy on
+``scale`` <h_i, h_j> (1.0 paper, 0.5 DPSH-style) plus ``quantization_weight``
+times the log-cosh (or "squared") quantization loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from hashlearn._registry import register
+from hashlearn.deep.hashnet import PairwiseHasher
+from hashlearn.deep.losses import DHNLoss
+
+
+@register("dhn")
+class DHN(PairwiseHasher):
+    """DHN: pairwise cross-entropy + quantization loss (module docstring).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = DHN(n_bits=8, epochs=2, hidden_sizes=(), random_state=0).fit(X[:200], y[:200])
+    >>> model.transform(X[:2]).shape
+    (2, 8)
+    """
+
+    def __init__(
+        self,
+        n_bits: int = 32,
+        hidden_sizes: Any = (1024,),
+        dropout: float = 0.5,
+        epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 0.003,
+        optimizer: str = "sgd",
+        weight_decay: float = 5e-4,
+        hash_lr_mult: float = 10.0,
+        lr_step: int | None = 2000,
+        val_size: float = 0.1,
+        quantization_weight: float = 0.1,
+        quantization: str = "logcosh",
+        scale: float = 1.0,
+        checkpoint_dir: str | None = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
+        progress: bool = False,
+        device: str | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.n_bits, self.hidden_sizes, self.dropout = n_bits, hidden_sizes, dropout
+        self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
+        self.optimizer, self.weight_decay, self.hash_lr_mult = optimizer, weight_decay, hash_lr_mult
+        self.lr_step, self.val_size = lr_step, val_size
+        self.quantization_weight, self.quantization, self.scale = (
+            quantization_weight,
+            quantization,
+            scale,
+        )
+        self.checkpoint_dir, self.checkpoint_every, self.resume = (
+            checkpoint_dir,
+            checkpoint_every,
+            resume,
+        )
+        self.progress, self.device, self.random_state = progress, device, random_state
+
+    def _make_loss(self) -> nn.Module:
+        return DHNLoss(float(self.quantization_weight), self.quantization, float(self.scale))

@@ -1,0 +1,182 @@
+"""The registered estimator ``hashnet`` (Cao et al., ICCV 2017) on feature vectors.
+
+Network: :class:`~hashlearn.deep.backbones.FeatureMLP` (standardisation +
+hidden layers) + :class:`~hashlearn.deep.heads.HashHead` (tanh(beta z) with
+continuation); loss :class:`~hashlearn.deep.losses.HashNetLoss`; loop
+:func:`~hashlearn.deep.training.train_hashing`. Bits = z >= 0.
+
+Parameters shared with ``dhn`` (:class:`PairwiseHasher`):
+
+n_bits : code length.
+hidden_sizes : hidden layer widths of the MLP ((1024,); () = linear hash layer).
+dropout : dropout after each hidden layer (0.5, as AlexNet's fc6/fc7).
+epochs, batch_size : training budget (intra-batch pairs).
+learning_rate : backbone lr; the hash layer uses ``hash_lr_mult`` (10) times it.
+optimizer : "sgd" (momentum 0.9, paper) or "adam"; weight_decay 5e-4.
+lr_step : halve the lr every this many iterations (None: constant).
+val_size : validation fraction carved from the training rows for model
+    selection (best epoch by validation mAP); 0 = no validation, last epoch.
+checkpoint_dir, checkpoint_every, resume : crash-safe checkpoints; resume=True
+    continues a run and ends as an uninterrupted run would.
+progress : tqdm progress bar; device : "cpu", "cuda" or None (GPU if available).
+random_state : seed of the split, initialisation, shuffling and dropout.
+
+HashNet only: alpha (None = 10 / n_bits), weighting ("paper" | "caffe" |
+"none"), class_num (for "caffe"), similarity_weight ("jaccard" | "caffe_cos2" |
+None), continuation (False = beta fixed at 1), gamma, power, step_size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from hashlearn._registry import register
+from hashlearn._validation import check_features, check_labels
+from hashlearn.deep._base import TorchHasher, default_device
+from hashlearn.deep.backbones import FeatureMLP
+from hashlearn.deep.heads import HashHead
+from hashlearn.deep.losses import HashNetLoss
+from hashlearn.deep.training import HashingNetwork, TrainConfig, train_hashing
+
+
+class PairwiseHasher(TorchHasher):
+    """Shared fit of the pairwise-loss estimators (see the module docstring)."""
+
+    supervised = True
+    hidden_sizes: Any
+    dropout: float
+    random_state: Any
+
+    def _make_loss(self) -> nn.Module:
+        raise NotImplementedError
+
+    def _continuation(self) -> dict[str, Any]:
+        return {"continuation": False}
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        mlp = FeatureMLP(n_features, tuple(self.hidden_sizes), float(self.dropout))
+        return HashingNetwork(
+            mlp, HashHead(mlp.out_features, int(self.n_bits), **self._continuation())
+        )
+
+    def _config(self, seed: int) -> TrainConfig:
+        return TrainConfig(
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            lr=float(self.learning_rate),
+            optimizer=self.optimizer,
+            weight_decay=float(self.weight_decay),
+            hash_lr_mult=float(self.hash_lr_mult),
+            lr_step=self.lr_step,
+            select="best" if self.val_size else "last",
+            checkpoint_dir=self.checkpoint_dir,
+            checkpoint_every=int(self.checkpoint_every),
+            resume=bool(self.resume),
+            progress=bool(self.progress),
+            seed=seed,
+        )
+
+    def fit(self, X: Any, y: Any) -> PairwiseHasher:
+        """Train on features ``X`` (n, d) with labels ``y`` (1-D classes or 2-D 0/1)."""
+        self._validate_n_bits()
+        X = check_features(X).astype(np.float32)
+        y = check_labels(y, X.shape[0])
+        seed = 0 if self.random_state is None else int(self.random_state)
+        if not 0 <= float(self.val_size) < 1:
+            raise ValueError(f"val_size must be in [0, 1), got {self.val_size}")
+        n_val = round(float(self.val_size) * len(X))
+        perm = np.random.default_rng(seed).permutation(len(X))
+        tr, va = perm[n_val:], perm[:n_val]
+        torch.manual_seed(seed)
+        network = self._build_module(X.shape[1])
+        network.backbone.fit_scaler(X[tr])
+        network.to(torch.device(self.device) if self.device else default_device())
+        val = (X[va], y[va]) if n_val else None
+        state = train_hashing(network, self._make_loss(), X[tr], y[tr], self._config(seed), val)
+        self.history_ = [dict(row) for row in state["history"]]
+        self.best_epoch_ = int(state["best_epoch"])
+        self.n_features_in_ = X.shape[1]
+        self.module_ = network.cpu().eval()
+        return self
+
+
+@register("hashnet")
+class HashNet(PairwiseHasher):
+    """HashNet: weighted pairwise likelihood + continuation (module docstring).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = HashNet(n_bits=8, epochs=2, hidden_sizes=(), random_state=0).fit(X[:200], y[:200])
+    >>> model.encode(X[:3]).shape
+    (3, 1)
+    """
+
+    def __init__(
+        self,
+        n_bits: int = 32,
+        hidden_sizes: Any = (1024,),
+        dropout: float = 0.5,
+        epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 0.003,
+        optimizer: str = "sgd",
+        weight_decay: float = 5e-4,
+        hash_lr_mult: float = 10.0,
+        lr_step: int | None = 2000,
+        val_size: float = 0.1,
+        alpha: float | None = None,
+        weighting: str = "paper",
+        class_num: float = 1.0,
+        similarity_weight: str | None = "jaccard",
+        continuation: bool = True,
+        gamma: float = 0.005,
+        power: float = 0.5,
+        step_size: int = 200,
+        checkpoint_dir: str | None = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
+        progress: bool = False,
+        device: str | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.n_bits, self.hidden_sizes, self.dropout = n_bits, hidden_sizes, dropout
+        self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
+        self.optimizer, self.weight_decay, self.hash_lr_mult = optimizer, weight_decay, hash_lr_mult
+        self.lr_step, self.val_size, self.alpha, self.weighting = (
+            lr_step,
+            val_size,
+            alpha,
+            weighting,
+        )
+        self.class_num, self.similarity_weight = class_num, similarity_weight
+        self.continuation, self.gamma, self.power, self.step_size = (
+            continuation,
+            gamma,
+            power,
+            step_size,
+        )
+        self.checkpoint_dir, self.checkpoint_every, self.resume = (
+            checkpoint_dir,
+            checkpoint_every,
+            resume,
+        )
+        self.progress, self.device, self.random_state = progress, device, random_state
+
+    def _make_loss(self) -> nn.Module:
+        return HashNetLoss(
+            int(self.n_bits), self.alpha, self.weighting, self.class_num, self.similarity_weight
+        )
+
+    def _continuation(self) -> dict[str, Any]:
+        return {
+            "continuation": bool(self.continuation),
+            "gamma": float(self.gamma),
+            "power": float(self.power),
+            "step_size": int(self.step_size),
+        }

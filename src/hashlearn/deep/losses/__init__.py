@@ -1,0 +1,12 @@
+"""Deep hashing losses as plain ``torch.nn.Module``s usable in any training loop.
+
+>>> import torch
+>>> from hashlearn.deep.losses import HashNetLoss
+>>> HashNetLoss(n_bits=8)(torch.randn(4, 8), torch.tensor([0, 0, 1, 1])).shape
+torch.Size([])
+"""
+
+from hashlearn.deep.losses.dhn_loss import DHNLoss, log_cosh
+from hashlearn.deep.losses.hashnet_loss import HashNetLoss
+
+__all__ = ["DHNLoss", "HashNetLoss", "log_cosh"]

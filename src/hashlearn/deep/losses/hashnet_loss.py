@@ -1,0 +1,124 @@
+"""HashNet's weighted pairwise likelihood with an adaptive sigmoid (ALGORITHMS.md 3.3)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from hashlearn.deep.losses._pairs import (
+    check_pair_inputs,
+    jaccard,
+    pair_mask,
+    pairwise_nll,
+    similarity,
+    squared_cosine,
+)
+
+WEIGHTINGS = ("paper", "caffe", "none")
+SIMILARITY_WEIGHTS = ("jaccard", "caffe_cos2", None)
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check(value: object, name: str, allowed: tuple[object, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+class HashNetLoss(nn.Module):
+    """Weighted maximum likelihood of pair similarity, l_ij = log(1+e^x) - s_ij x.
+
+    x_ij = alpha <h_i, h_j>. Each pair has weight w_ij = c_ij * b_ij where
+
+    * b_ij (``weighting``): "paper" = |S|/|S1| for similar and |S|/|S0| for
+      dissimilar pairs of this batch (a batch without similar or dissimilar
+      pairs just has no such term: no division by zero); "caffe" = ``class_num``
+      for similar pairs, 1 otherwise; "none" = 1.
+    * c_ij (``similarity_weight``, similar pairs only; dissimilar pairs keep 1):
+      "jaccard" = |y_i & y_j| / |y_i | y_j| (paper, multi-label), "caffe_cos2" =
+      4 (y_i.y_j)^2/(|y_i|^2|y_j|^2) (the caffe code's gradient factor, here in
+      the forward value too), None = 1. With 1-D labels "jaccard" is 1.
+
+    Parameters
+    ----------
+    n_bits : code length, used for the default alpha = 10 / n_bits.
+    alpha : sigmoid scale; None -> 10 / n_bits.
+    weighting, class_num, similarity_weight : see above.
+    self_pairs : keep the i == j pairs when pairs are intra-batch.
+    reduction : "mean" (weighted sum / number of pairs; for "caffe" / (class_num |S1| + |S0|)
+        as the caffe code), "sum", or "none" (per batch row sums, shape (n,)).
+
+    ``forward(codes, labels, reference_codes=None, reference_labels=None)`` pairs
+    each batch row with each reference row (a memory bank or codes gathered from
+    other ranks) or, without a reference, with the other rows of the batch.
+
+    Examples
+    --------
+    >>> loss = HashNetLoss(n_bits=4, alpha=0.25)
+    >>> h = torch.tensor([[1., 1, 1, 1], [1, 1, 1, 1], [-1, -1, -1, -1]])
+    >>> round(loss(h, torch.tensor([0, 0, 1])).item(), 4)
+    0.6265
+    """
+
+    def __init__(
+        self,
+        n_bits: int,
+        alpha: float | None = None,
+        weighting: str = "paper",
+        class_num: float = 1.0,
+        similarity_weight: str | None = "jaccard",
+        self_pairs: bool = False,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__()
+        _check(weighting, "weighting", WEIGHTINGS)
+        _check(similarity_weight, "similarity_weight", SIMILARITY_WEIGHTS)
+        _check(reduction, "reduction", REDUCTIONS)
+        if int(n_bits) < 1:
+            raise ValueError(f"n_bits must be >= 1, got {n_bits}")
+        self.alpha = 10.0 / int(n_bits) if alpha is None else float(alpha)
+        self.weighting, self.class_num = weighting, float(class_num)
+        self.similarity_weight, self.self_pairs = similarity_weight, bool(self_pairs)
+        self.reduction = reduction
+
+    def pair_weights(self, s: torch.Tensor, c: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """w_ij (zero outside ``mask``) for similarity ``s`` and label weight ``c``."""
+        if self.weighting == "paper":
+            n = mask.sum()
+            n1 = (s * mask).sum()
+            balance = s * n / n1.clamp(min=1) + (1 - s) * n / (n - n1).clamp(min=1)
+        elif self.weighting == "caffe":
+            balance = s * self.class_num + (1 - s)
+        else:
+            balance = torch.ones_like(s)
+        return balance * (s * c + (1 - s)) * mask
+
+    def forward(
+        self,
+        codes: torch.Tensor,
+        labels: torch.Tensor,
+        reference_codes: torch.Tensor | None = None,
+        reference_labels: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        ref, ref_labels, intra = check_pair_inputs(codes, labels, reference_codes, reference_labels)
+        s = similarity(labels, ref_labels).to(codes.dtype)
+        c = self._label_weight(labels, ref_labels, s).to(codes.dtype)
+        mask = pair_mask(s.shape[0], s.shape[1], intra, self.self_pairs, s.device).to(s.dtype)
+        w = self.pair_weights(s, c, mask)
+        losses = w * pairwise_nll(self.alpha * codes @ ref.T, s)
+        if self.reduction == "none":
+            return losses.sum(1)
+        if self.reduction == "sum":
+            return losses.sum()
+        if self.weighting == "caffe":
+            n1 = (s * mask).sum()
+            return losses.sum() / (self.class_num * n1 + mask.sum() - n1).clamp(min=1)
+        return losses.sum() / mask.sum().clamp(min=1)
+
+    def _label_weight(
+        self, labels: torch.Tensor, ref_labels: torch.Tensor, s: torch.Tensor
+    ) -> torch.Tensor:
+        if self.similarity_weight == "jaccard":
+            return jaccard(labels, ref_labels)
+        if self.similarity_weight == "caffe_cos2":
+            return 4.0 * squared_cosine(labels, ref_labels)
+        return torch.ones_like(s)
