@@ -11,6 +11,8 @@ import hashlearn.codes
 from hashlearn.persistence import ModelFileError
 
 FAST_PARAMS: dict[str, dict] = {
+    "dhn": {"epochs": 2, "hidden_sizes": (64,)},
+    "hashnet": {"epochs": 2, "hidden_sizes": (64,)},
     "sh-bdnn": {"n_pretrain_iter": 20, "n_wstep_iter": 20, "max_alternations": 2},
     "uh-bdnn": {"n_pretrain_iter": 20, "n_wstep_iter": 20, "max_alternations": 2},
 }
