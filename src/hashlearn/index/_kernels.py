@@ -1,9 +1,12 @@
 """Numba kernels of the flat Hamming index (internal).
 
-Codes are stored as a C-contiguous 2-D array of unsigned words (uint64, or
-uint32 when the code width is a multiple of 4 bytes but not of 8). Distances
-are ``popcount(a ^ b)`` summed over words, with the CPU's ``popcnt`` reached
-through the LLVM ``ctpop`` intrinsic.
+Codes are stored as a C-contiguous 2-D array of unsigned words (see
+``flat.word_layout``: uint64 for multiples of 8 bytes, else uint32/16/8).
+Distances are ``popcount(a ^ b)`` summed over words, through the LLVM
+``ctpop`` intrinsic; the word count is a compile-time constant (a tuple
+``wit`` of that length), so the per-row loop is unrolled and LLVM vectorises
+the threshold test over 256-row sub-blocks. Batches are cache-blocked: a group
+of 16 queries scans each 4096-row block while it sits in L1/L2.
 
 Top-k selection never sorts: per query we keep a small buffer of candidates
 found in scan order and a histogram of their distances; once ``k`` candidates
@@ -44,18 +47,19 @@ def _popcount(typingctx, x):
 
 
 @njit(inline="always")
-def _distance(flat, j, qv, wit):
+def _distance(flat, j, q, qi, wit):
     d = 0
     for w in range(len(wit)):  # a compile-time count: unrolled, and the row loops vectorise
-        d += np.int64(_popcount(flat[j * len(wit) + w] ^ qv[w]))
+        row_word = np.uint64(j * len(wit) + w)  # unsigned: no negative-index wrap, so it vectorises
+        d += np.int64(_popcount(flat[row_word] ^ q[qi, w]))
     return d
 
 
 @njit(inline="always")
-def _count_below(flat, j0, j1, qv, t, wit):
+def _count_below(flat, j0, j1, q, qi, t, wit):
     c = 0
     for j in range(j0, j1):
-        c += _distance(flat, j, qv, wit) < t
+        c += _distance(flat, j, q, qi, wit) < t
     return c
 
 
@@ -81,46 +85,33 @@ def _select(bd, bp, c, k, n_bits, od, op):
 
 
 @njit(cache=True)
-def _push(d, j, k, n_bits, hist, state, bd, bp):
-    """Add row ``j`` at distance ``d < threshold``; ``state`` = (threshold, size, count <= t)."""
-    t, c, cum = state[0], state[1], state[2]
-    if c == bd.shape[0]:  # full: keep the k best, already in (distance, position) order
-        c = cum = _select(bd.copy(), bp.copy(), c, k, n_bits, bd, bp)
-        hist[:] = 0
+def _push(d, j, k, n_bits, hist, state, bd, bp, g):
+    """Add row ``j`` at distance ``d < threshold`` to query ``g``'s buffer.
+
+    ``state[g]`` = (threshold, buffer size, count <= threshold). Rows of 2-D
+    arrays are indexed rather than sliced: views cost reference counting.
+    """
+    t, c, cum = state[g, 0], state[g, 1], state[g, 2]
+    if c == bd.shape[1]:  # full: keep the k best, already in (distance, position) order
+        c = cum = _select(bd[g].copy(), bp[g].copy(), c, k, n_bits, bd[g], bp[g])
+        hist[g, :] = 0
         for i in range(c):
-            hist[bd[i]] += 1
-    bd[c], bp[c] = d, j
+            hist[g, bd[g, i]] += 1
+    bd[g, c], bp[g, c] = d, j
     c += 1
-    hist[d] += 1
+    hist[g, d] += 1
     if t > n_bits:
         if c == k:  # first time k candidates are known: set the threshold
-            t, cum = 0, hist[0]
+            t, cum = 0, hist[g, 0]
             while cum < k:
                 t += 1
-                cum += hist[t]
+                cum += hist[g, t]
     else:
         cum += 1
-        while cum - hist[t] >= k:
-            cum -= hist[t]
+        while cum - hist[g, t] >= k:
+            cum -= hist[g, t]
             t -= 1
-    state[0], state[1], state[2] = t, c, cum
-
-
-@njit(cache=True)
-def _scan(flat, qv, lo, hi, k, n_bits, hist, state, bd, bp, wit):
-    """Offer rows ``lo:hi`` to one query's top-k buffer.
-
-    A vectorised count over each sub-block skips it when no row beats the
-    threshold, which after the first few blocks is almost always.
-    """
-    for j0 in range(lo, hi, _SUB):
-        j1 = min(hi, j0 + _SUB)
-        if _count_below(flat, j0, j1, qv, state[0], wit) == 0:
-            continue
-        for j in range(j0, j1):
-            d = _distance(flat, j, qv, wit)
-            if d < state[0]:
-                _push(d, j, k, n_bits, hist, state, bd, bp)
+    state[g, 0], state[g, 1], state[g, 2] = t, c, cum
 
 
 @njit(cache=True)
@@ -132,10 +123,19 @@ def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
     state[:, 0] = n_bits + 1
     bd = np.empty((g_n, cap), np.int32)
     bp = np.empty((g_n, cap), np.int64)
+    # One loop nest on purpose: a function call per (block, query) costs more than the block.
+    # A vectorised count skips each sub-block where no row beats the query's threshold.
     for b0 in range(lo, hi, _BLOCK):
         b1 = min(hi, b0 + _BLOCK)
         for g in range(g_n):
-            _scan(flat, q[q0 + g], b0, b1, k, n_bits, hist[g], state[g], bd[g], bp[g], wit)
+            for j0 in range(b0, b1, _SUB):
+                j1 = min(b1, j0 + _SUB)
+                if _count_below(flat, j0, j1, q, q0 + g, state[g, 0], wit) == 0:
+                    continue
+                for j in range(j0, j1):
+                    d = _distance(flat, j, q, q0 + g, wit)
+                    if d < state[g, 0]:
+                        _push(d, j, k, n_bits, hist, state, bd, bp, g)
     for g in range(g_n):
         _select(bd[g], bp[g], state[g, 1], k, n_bits, od[g], op[g])
 
@@ -197,21 +197,21 @@ def knn_search(
     return od, op
 
 
-@njit(cache=True)
-def _range_scan(flat, qv, lo, hi, radius, wit, od, op, c):
+@njit(inline="always")
+def _range_scan(flat, q, qi, lo, hi, radius, wit, od, op, row, c):
     """Append the rows of ``lo:hi`` within ``radius`` after the ``c`` found so far.
 
-    Stores while there is room in ``od``/``op`` and returns the new count.
+    Stores while there is room in ``od[row]``/``op[row]`` and returns the new count.
     """
     for j0 in range(lo, hi, _SUB):
         j1 = min(hi, j0 + _SUB)
-        if _count_below(flat, j0, j1, qv, radius + 1, wit) == 0:
+        if _count_below(flat, j0, j1, q, qi, radius + 1, wit) == 0:
             continue
         for j in range(j0, j1):
-            d = _distance(flat, j, qv, wit)
+            d = _distance(flat, j, q, qi, wit)
             if d <= radius:
-                if c < od.shape[0]:
-                    od[c], op[c] = d, j
+                if c < od.shape[1]:
+                    od[row, c], op[row, c] = d, j
                 c += 1
     return c
 
@@ -227,7 +227,7 @@ def _range_first_pass(db, q, radius, bd, bp, counts, wit):
             b1 = min(db.shape[0], b0 + _BLOCK)
             for qi in range(q0, q1):
                 counts[qi] = _range_scan(
-                    flat, q[qi], b0, b1, radius, wit, bd[qi], bp[qi], counts[qi]
+                    flat, q, qi, b0, b1, radius, wit, bd, bp, qi, counts[qi]
                 )
 
 
@@ -239,8 +239,9 @@ def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit):
         if c <= bd.shape[1]:
             src_d, src_p = bd[qi, :c].copy(), bp[qi, :c].copy()
         else:  # the first pass ran out of room: scan again with the exact size
-            src_d, src_p = np.empty(c, np.int32), np.empty(c, np.int64)
-            _range_scan(flat, q[qi], 0, db.shape[0], radius, wit, src_d, src_p, 0)
+            big_d, big_p = np.empty((1, c), np.int32), np.empty((1, c), np.int64)
+            _range_scan(flat, q, qi, 0, db.shape[0], radius, wit, big_d, big_p, 0, 0)
+            src_d, src_p = big_d[0], big_p[0]
         s = lims[qi]
         _select(src_d, src_p, c, c, n_bits, out_d[s : s + c], out_p[s : s + c])
 

@@ -76,7 +76,7 @@ def _flip_masks(s, e):
 
 
 @njit(cache=True)
-def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):
+def _probe(tab, j, qkey, e, flat, q, qi, wit, stamp, sid, keep, buf_d, buf_p, c):
     """Visit table ``j`` at substring distance ``e``; keep new rows within ``keep``.
 
     Returns the (possibly grown) buffers, their new size and the work done.
@@ -95,7 +95,7 @@ def _probe(tab, j, qkey, e, flat, qv, wit, stamp, sid, keep, buf_d, buf_p, c):
                 if stamp[p] == sid:
                     continue
                 stamp[p] = sid
-            d = _distance(flat, p, qv, wit)
+            d = _distance(flat, p, q, qi, wit)
             if d <= keep:
                 if c == buf_d.shape[0]:
                     buf_d = np.concatenate((buf_d, np.empty_like(buf_d)))
@@ -117,25 +117,25 @@ def _sort_pairs(bd, bp, c, n):
 
 
 @njit(cache=True)
-def _range_one(tab, qk, flat, qv, wit, radius):
+def _range_one(tab, qk, flat, q, qi, wit, radius):
     m = qk.shape[0]
     c = 0
     bd, bp, no_stamp = np.empty(64, np.int32), np.empty(64, np.int64), np.empty(0, np.int64)
     for step in range(radius + 1):
         e, j = divmod(step, m)
-        bd, bp, c, _ = _probe(tab, j, qk[j], e, flat, qv, wit, no_stamp, 0, radius, bd, bp, c)
+        bd, bp, c, _ = _probe(tab, j, qk[j], e, flat, q, qi, wit, no_stamp, 0, radius, bd, bp, c)
     return _sort_pairs(bd, bp, c, flat.shape[0] // len(wit))
 
 
 @njit(cache=True)
-def _knn_one(tab, qk, flat, qv, wit, k, n_bits, stamp, sid, budget):
+def _knn_one(tab, qk, flat, q, qi, wit, k, n_bits, stamp, sid, budget):
     """Exact top-k by growing the radius; ``None``-like empty result when over budget."""
     m = qk.shape[0]
     bd, bp = np.empty(256, np.int32), np.empty(256, np.int64)
     c, work, radius = 0, 0, 0
     for radius in range(n_bits + 1):
         e, j = divmod(radius, m)
-        bd, bp, c, w = _probe(tab, j, qk[j], e, flat, qv, wit, stamp, sid, n_bits, bd, bp, c)
+        bd, bp, c, w = _probe(tab, j, qk[j], e, flat, q, qi, wit, stamp, sid, n_bits, bd, bp, c)
         work += w
         if np.sum(bd[:c] <= radius) >= k:
             break
@@ -155,7 +155,7 @@ def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):
     for ci in prange(n_chunks):
         stamp = np.full(db.shape[0], -1, np.int64)
         for qi in range(nq * ci // n_chunks, nq * (ci + 1) // n_chunks):
-            d, p, ok = _knn_one(tab, qkeys[qi], flat, q[qi], wit, k, n_bits, stamp, qi, budget)
+            d, p, ok = _knn_one(tab, qkeys[qi], flat, q, qi, wit, k, n_bits, stamp, qi, budget)
             if ok:
                 od[qi, : d.shape[0]] = d
                 op[qi, : p.shape[0]] = p
@@ -171,7 +171,7 @@ def range_mih(tab, qkeys, db, q, radius, wit):
     per_d = [np.empty(0, np.int32) for _ in range(nq)]
     per_p = [np.empty(0, np.int64) for _ in range(nq)]
     for qi in prange(nq):
-        per_d[qi], per_p[qi] = _range_one(tab, qkeys[qi], flat, q[qi], wit, radius)
+        per_d[qi], per_p[qi] = _range_one(tab, qkeys[qi], flat, q, qi, wit, radius)
     lims = np.zeros(nq + 1, np.int64)
     for qi in range(nq):
         lims[qi + 1] = lims[qi] + per_d[qi].shape[0]
@@ -183,12 +183,12 @@ def range_mih(tab, qkeys, db, q, radius, wit):
 
 
 @njit(cache=True)
-def _visit(tab, j, key, flat, qv, wit, radius, bd, bp, c):
+def _visit(tab, j, key, flat, q, qi, wit, radius, bd, bp, c):
     """Rows of one bucket within ``radius``: stored while there is room, all counted."""
     lo, hi = _bucket(tab, j, key)
     for b in range(lo, hi):
         p = tab[4][j, b]
-        d = _distance(flat, p, qv, wit)
+        d = _distance(flat, p, q, qi, wit)
         if d <= radius:
             if c < bd.shape[0]:
                 bd[c], bp[c] = d, p
@@ -223,9 +223,9 @@ def range_mih_small(tab, qkeys, db, q, radius, bd, bp, counts, wit):
         for step in range(radius + 1):
             e, j = divmod(step, m)
             if e == 0:
-                c = _visit(tab, j, qkeys[qi, j], flat, q[qi], wit, radius, bd[qi], bp[qi], c)
+                c = _visit(tab, j, qkeys[qi, j], flat, q, qi, wit, radius, bd[qi], bp[qi], c)
             elif e <= sizes[j]:
                 for mask in _flip_masks(sizes[j], e):
                     key = qkeys[qi, j] ^ mask
-                    c = _visit(tab, j, key, flat, q[qi], wit, radius, bd[qi], bp[qi], c)
+                    c = _visit(tab, j, key, flat, q, qi, wit, radius, bd[qi], bp[qi], c)
         counts[qi] = _sort_unique(bd[qi], bp[qi], c) if c <= bd.shape[1] else -1
