@@ -80,6 +80,20 @@ def pr_curve_metrics(n_bits: int) -> list[str]:
     return [f"{kind}_at_radius_{r}" for r in range(n_bits + 1) for kind in ("precision", "recall")]
 
 
+def pr_curve_from(values: dict[str, float], n_bits: int) -> dict[str, list]:
+    """Collect the :func:`pr_curve_metrics` values into radius / precision / recall lists.
+
+    >>> pr_curve_from({"precision_at_radius_0": 1.0, "recall_at_radius_0": 0.5}, 0)
+    {'radius': [0], 'precision': [1.0], 'recall': [0.5]}
+    """
+    radii = range(n_bits + 1)
+    return {
+        "radius": list(radii),
+        "precision": [values[f"precision_at_radius_{r}"] for r in radii],
+        "recall": [values[f"recall_at_radius_{r}"] for r in radii],
+    }
+
+
 def evaluate_model(
     model: Any, data: BenchData, metrics: Sequence[str] = DEFAULT_METRICS, pr_curve: bool = True
 ) -> tuple[dict[str, float], dict[str, list], float]:
@@ -93,12 +107,8 @@ def evaluate_model(
     values = evaluate_codes(
         q_codes, db_codes, *labels, n_bits=n_bits, relevance=data.relevance, metrics=names
     )
-    curve = {
-        "radius": list(range(n_bits + 1)),
-        "precision": [values[f"precision_at_radius_{r}"] for r in range(n_bits + 1)],
-        "recall": [values[f"recall_at_radius_{r}"] for r in range(n_bits + 1)],
-    }
-    return {m: values[m] for m in metrics}, curve if pr_curve else {}, encode_seconds
+    curve = pr_curve_from(values, n_bits) if pr_curve else {}
+    return {m: values[m] for m in metrics}, curve, encode_seconds
 
 
 def run_one(

@@ -9,7 +9,11 @@ build`` / ``search`` by :mod:`hashlearn.index`, ``evaluate`` by
 :func:`hashlearn.bench.demo.run_demo`.
 """
 
-from hashlearn.cli import bench_commands, commands  # noqa: F401  (registers the commands)
+from hashlearn.cli import (  # noqa: F401  (importing registers the commands)
+    bench_commands,
+    commands,
+    query_commands,
+)
 from hashlearn.cli._app import cli, main
 
 __all__ = ["cli", "main"]

@@ -18,7 +18,7 @@ USAGE_EXIT = 2
 class HashlearnGroup(click.Group):
     """A click group that turns expected errors into one line and exit code 2."""
 
-    def main(self, args: Any = None, prog_name: Any = None, **extra: Any) -> Any:
+    def main(self, args: Any = None, prog_name: Any = None, **extra: Any) -> Any:  # type: ignore[override]
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
         try:

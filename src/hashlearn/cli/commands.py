@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -13,11 +12,10 @@ from tqdm.auto import tqdm
 
 import hashlearn
 from hashlearn._registry import get_method
-from hashlearn.bench.runner import fit_method, pr_curve_metrics
+from hashlearn.bench.runner import fit_method
 from hashlearn.cli._app import cli
 from hashlearn.cli._files import read_codes, read_features, read_labels, write_codes
-from hashlearn.index import FlatIndex, MultiIndexHashing, load_index
-from hashlearn.metrics import evaluate_codes
+from hashlearn.index import FlatIndex, MultiIndexHashing
 
 ENCODE_CHUNK = 20_000
 
@@ -145,167 +143,3 @@ def _integer_ids(ids: Any) -> Any:
     if ids is None or np.asarray(ids).dtype.kind in "iu":
         return ids
     return None
-
-
-def query_codes(queries: str, model_dir: str | None, n_bits: int) -> np.ndarray:
-    """Queries as codes: a codes file, or features encoded with ``--model``."""
-    if model_dir is None:
-        return read_codes(queries, n_bits, what="--queries")[0]
-    model = hashlearn.load(model_dir)
-    if int(model.n_bits) != n_bits:
-        raise ValueError(
-            f"--model: model in {model_dir} has n_bits={model.n_bits}, "
-            f"but the index holds {n_bits}-bit codes"
-        )
-    return encode_rows(model, read_features(queries, "--queries").values)
-
-
-def _result_rows(idx: Any, q: np.ndarray, k: int | None, radius: int | None) -> list[dict]:
-    if radius is not None:
-        lims, dist, ids = idx.range_search(q, radius)
-        return [
-            {
-                "query": i,
-                "ids": ids[lims[i] : lims[i + 1]].tolist(),
-                "distances": dist[lims[i] : lims[i + 1]].tolist(),
-            }
-            for i in range(len(q))
-        ]
-    dist, ids = idx.search(q, k)
-    return [
-        {
-            "query": i,
-            "ids": [x for x in ids[i].tolist() if x >= 0],
-            "distances": [int(d) for d, x in zip(dist[i], ids[i], strict=True) if x >= 0],
-        }
-        for i in range(len(q))
-    ]
-
-
-@cli.command()
-@click.argument("index_path", metavar="INDEX")
-@click.option("--queries", required=True, help="Query codes, or features with --model.")
-@click.option("--model", "model_dir", default=None, help="Model folder to encode feature queries.")
-@click.option("--k", type=int, default=None, help="Number of nearest neighbours (default 10).")
-@click.option("--radius", type=int, default=None, help="Return everything within this radius.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def search(
-    index_path: str,
-    queries: str,
-    model_dir: str | None,
-    k: int | None,
-    radius: int | None,
-    as_json: bool,
-) -> None:
-    """Search an index: k nearest neighbours or everything within a Hamming radius.
-
-    \b
-    Example:
-      hashlearn search db.index --queries q_codes.npy --k 10
-      hashlearn search db.index --queries q.npy --model itq-model --radius 2 --json
-    """
-    if k is not None and radius is not None:
-        raise ValueError("give either --k or --radius, not both")
-    idx = load_index(index_path)
-    q = query_codes(queries, model_dir, idx.n_bits)
-    rows = _result_rows(idx, q, 10 if k is None and radius is None else k, radius)
-    if as_json:
-        click.echo(json.dumps(rows))
-        return
-    click.echo("query\trank\tid\tdistance")
-    for row in rows:
-        for rank, (i, d) in enumerate(zip(row["ids"], row["distances"], strict=True)):
-            click.echo(f"{row['query']}\t{rank}\t{i}\t{d}")
-
-
-METRIC_ALIASES = {"p@r2": "precision_at_radius_2", "r@r2": "recall_at_radius_2"}
-
-
-def metric_names(spec: str) -> tuple[list[str], bool]:
-    """CLI metric list -> evaluate_codes names, and whether a PR curve was asked for.
-
-    >>> metric_names("map,map@1000,p@r2,p@100,pr-curve")
-    (['map', 'map@1000', 'precision_at_radius_2', 'precision@100'], True)
-    """
-    names, curve = [], False
-    for raw in (s.strip() for s in spec.split(",") if s.strip()):
-        if raw == "pr-curve":
-            curve = True
-            continue
-        if raw.startswith("p@r") or raw.startswith("r@r"):
-            kind = "precision" if raw[0] == "p" else "recall"
-            names.append(f"{kind}_at_radius_{raw[3:]}")
-        elif raw.startswith("p@"):
-            names.append(f"precision@{raw[2:]}")
-        else:
-            names.append(METRIC_ALIASES.get(raw, raw))
-    return names, curve
-
-
-@cli.command()
-@click.option("--queries", required=True, help="Query codes (.npy or .parquet).")
-@click.option("--database", required=True, help="Database codes (.npy or .parquet).")
-@click.option(
-    "--labels",
-    required=True,
-    nargs=2,
-    metavar="QUERY_LABELS DB_LABELS",
-    help="Label files of the queries and of the database.",
-)
-@click.option(
-    "--metrics",
-    "spec",
-    default="map,p@r2",
-    show_default=True,
-    help="Comma list: map, map@K, p@rR, r@rR, p@K, map_tie_avg, map_bdnn, pr-curve.",
-)
-@click.option("--bits", type=int, default=None, help="Code length (default: from the files).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--out", default=None, help="Also write the results as JSON to this file.")
-def evaluate(
-    queries: str,
-    database: str,
-    labels: tuple[str, str],
-    spec: str,
-    bits: int | None,
-    as_json: bool,
-    out: str | None,
-) -> None:
-    """Retrieval quality of query codes against database codes (same class = relevant).
-
-    \b
-    Example:
-      hashlearn evaluate --queries q_codes.npy --database db_codes.npy \\
-          --labels q_labels.npy db_labels.npy --metrics map,map@1000,p@r2,pr-curve
-    """
-    q, _, n_bits = read_codes(queries, bits, what="--queries")
-    db = read_codes(database, n_bits, what="--database")[0]
-    names, curve = metric_names(spec)
-    if not names and not curve:
-        raise ValueError("--metrics: name at least one metric")
-    everything = list(dict.fromkeys(names + (pr_curve_metrics(n_bits) if curve else [])))
-    values = evaluate_codes(
-        q, db, read_labels(labels[0]), read_labels(labels[1]), n_bits=n_bits, metrics=everything
-    )
-    result: dict[str, Any] = {k: values[k] for k in names}
-    if curve:
-        result["pr_curve"] = {
-            "radius": list(range(n_bits + 1)),
-            "precision": [values[f"precision_at_radius_{r}"] for r in range(n_bits + 1)],
-            "recall": [values[f"recall_at_radius_{r}"] for r in range(n_bits + 1)],
-        }
-    if out:
-        from hashlearn._io import atomic_write_json
-
-        atomic_write_json(Path(out), result)
-    if as_json:
-        click.echo(json.dumps(result))
-        return
-    for name, value in result.items():
-        if name != "pr_curve":
-            click.echo(f"{name}\t{value:.6f}")
-    if curve:
-        click.echo("radius\tprecision\trecall")
-        pr = result["pr_curve"]
-        for r, p, rc in zip(pr["radius"], pr["precision"], pr["recall"], strict=True):
-            click.echo(f"{r}\t{p:.6f}\t{rc:.6f}")
