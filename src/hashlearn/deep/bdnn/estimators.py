@@ -88,7 +88,8 @@ class UHBDNN(BDNNBase):
 
     def fit(self, X: Any, y: Any = None, X_val: Any = None) -> UHBDNN:
         """Train on ``X`` (labels ignored); ``X_val``: explicit validation queries."""
-        return self._fit(X, None, X_val, None)  # type: ignore[return-value]
+        self._fit(X, None, X_val, None)
+        return self
 
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
         return {"decoder": identity_decoder(Xt.shape[1], int(self.n_bits), Xt.dtype)}
@@ -151,7 +152,8 @@ class SHBDNN(BDNNBase):
 
     def fit(self, X: Any, y: Any = None, X_val: Any = None, y_val: Any = None) -> SHBDNN:
         """Train on ``X`` with labels ``y`` (1-D classes or 0/1 multi-label matrix)."""
-        return self._fit(X, y, X_val, y_val)  # type: ignore[return-value]
+        self._fit(X, y, X_val, y_val)
+        return self
 
     def _check_y(self, y: Any, n_samples: int) -> np.ndarray:
         return check_labels(y, n_samples)

@@ -68,7 +68,7 @@ class BDNNBase(TorchHasher):
     def _build_module(self, n_features: int) -> BDNNEncoder:
         n_bits = int(self.n_bits)
         sizes = tuple(self.hidden_sizes) if self.hidden_sizes else hidden_sizes(n_bits)
-        return BDNNEncoder(n_features, sizes, n_bits)  # type: ignore[arg-type]
+        return BDNNEncoder(n_features, (int(sizes[0]), int(sizes[1])), n_bits)
 
     def _lambdas(self) -> Lambdas:
         return Lambdas(
@@ -205,6 +205,6 @@ def _check_magnitude(X: np.ndarray, name: str) -> None:
 @torch.no_grad()
 def _fold_rescaling(net: BDNNEncoder, shift: np.ndarray, scale: float) -> None:
     """Make the first layer take raw inputs: W x' + c with x' = (x - shift) / scale."""
-    first = net.layers[0]
+    first = net.linears[0]
     first.weight.div_(scale)
     first.bias.sub_(first.weight @ torch.as_tensor(shift, dtype=first.weight.dtype))

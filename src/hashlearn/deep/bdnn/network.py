@@ -9,6 +9,7 @@ separate parameters because it never sees H.
 from __future__ import annotations
 
 import itertools
+from typing import cast
 
 import numpy as np
 import torch
@@ -63,10 +64,16 @@ class BDNNEncoder(nn.Module):
             ]
         )
 
+    @property
+    def linears(self) -> list[nn.Linear]:
+        """The three linear layers (hidden 1, hidden 2, code layer)."""
+        return [cast(nn.Linear, layer) for layer in self.layers]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer in self.layers[:-1]:
+        *hidden, code = self.linears
+        for layer in hidden:
             x = torch.sigmoid(layer(x))
-        return self.layers[-1](x)
+        return code(x)
 
 
 def _top_second_moment(A: torch.Tensor, n_rows: int, rng: np.random.Generator) -> torch.Tensor:
@@ -102,7 +109,7 @@ def pca_initialise(net: BDNNEncoder, X: torch.Tensor, rng: np.random.Generator) 
     0.0
     """
     A = X
-    for layer in net.layers:
+    for layer in net.linears:
         layer.weight.copy_(_top_second_moment(A, layer.out_features, rng))
         layer.bias.zero_()
         A = torch.sigmoid(layer(A))

@@ -82,7 +82,7 @@ def bdnn_cost(
     H64 = H.double()  # the m-sized reductions below (L x L, c x L results) in float64
     eye = torch.eye(n_bits, dtype=torch.float64, device=H.device)
     terms = {
-        "decay": lambdas.lambda1 / 2 * sum(_sq(w) for w in weights),
+        "decay": lambdas.lambda1 / 2 * sum((_sq(w) for w in weights), _sq(H.new_zeros(1))),
         "gap": lambdas.lambda2 / (2 * m) * _sq(H - B),
         "independence": lambdas.lambda3 / 2 * _sq(H64.T @ H64 / m - eye),
         "balance": lambdas.lambda4 / (2 * m) * _sq(H64.sum(0)),
@@ -92,5 +92,5 @@ def bdnn_cost(
         terms["reconstruction"] = _sq(X - B @ W4.T - c4) / (2 * m)
     if sim is not None:
         terms["similarity"] = lambdas.lambda5 / (2 * m) * similarity_term(H64, sim)
-    terms["total"] = sum(terms.values())  # type: ignore[assignment]
+    terms["total"] = torch.stack(list(terms.values())).sum()
     return terms

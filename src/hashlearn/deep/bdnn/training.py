@@ -60,7 +60,7 @@ class Problem:
         if index is not None:
             X, B = X[index], B[index]
             sim = sim.subset(index) if sim is not None else None
-        weights = [layer.weight for layer in self.net.layers] + (self.decoder or [])[:1]
+        weights = [layer.weight for layer in self.net.linears] + (self.decoder or [])[:1]
         decoder = (self.decoder[0], self.decoder[1]) if self.decoder else None
         return bdnn_cost(self.net(X), B, weights, self.lambdas, X=X, decoder=decoder, sim=sim)
 
