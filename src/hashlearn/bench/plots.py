@@ -38,6 +38,11 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
+def method_colours(result: dict[str, Any]) -> dict[str, str]:
+    """One colour per method, the same in every plot (matplotlib's cycle, sorted names)."""
+    return {m: f"C{i % 10}" for i, m in enumerate(sorted({r["method"] for r in result["records"]}))}
+
+
 def _by_method(records: list[dict], metric: str) -> dict[str, dict[int, list[float]]]:
     table: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     for rec in records:
@@ -50,13 +55,20 @@ def plot_metric_vs_bits(result: dict[str, Any], metric: str, path: Path) -> Path
     """Ours (mean, error bar = std over seeds) and published values (hollow, dashed)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    colours: dict[str, Any] = {}
+    colours = method_colours(result)
     for method, per_bits in sorted(_by_method(result["records"], metric).items()):
         bits = sorted(per_bits)
         mean = [np.mean(per_bits[b]) for b in bits]
         std = [np.std(per_bits[b]) for b in bits]
-        line = ax.errorbar(bits, mean, yerr=std, marker="o", capsize=3, label=f"{method} (ours)")
-        colours[method] = line.lines[0].get_color()
+        ax.errorbar(
+            bits,
+            mean,
+            yerr=std,
+            marker="o",
+            capsize=3,
+            color=colours[method],
+            label=f"{method} (ours)",
+        )
     for method, points in sorted(_published_points(result, metric).items()):
         bits = sorted(points)
         ax.plot(
@@ -95,6 +107,7 @@ def plot_pr_curves(result: dict[str, Any], path: Path) -> Path:
     plt = _pyplot()
     bits = sorted({r["n_bits"] for r in result["records"]})
     fig, axes = plt.subplots(1, len(bits), figsize=(4.6 * len(bits), 4.0), squeeze=False)
+    colours = method_colours(result)
     for ax, n_bits in zip(axes[0], bits, strict=True):
         seen = set()
         for rec in result["records"]:
@@ -105,6 +118,7 @@ def plot_pr_curves(result: dict[str, Any], path: Path) -> Path:
                 rec["pr_curve"]["recall"],
                 rec["pr_curve"]["precision"],
                 marker=".",
+                color=colours[rec["method"]],
                 label=rec["method"],
             )
         ax.set_xlabel("recall (within Hamming radius r)")
