@@ -1,0 +1,219 @@
+"""HashNet / DHN on CIFAR-10 features (DHN protocol), baselines, ablation, e2e speed.
+
+Usage (run in the background with few threads; results go to a JSON file)::
+
+    HASHLEARN_DATA=/work/shared/data nohup python benchmarks/deep_bench.py cifar \
+        --extractor efficientnet-lite0 --bits 12 24 32 48 --threads 1 \
+        --out benchmarks/results/deep_cifar.json > /tmp/deep_bench.log 2>&1 &
+    python benchmarks/deep_bench.py ablation --extractor efficientnet-lite0 --bits 32
+    python benchmarks/deep_bench.py e2e-speed --size 128 --batch 32 --batches 3
+    python benchmarks/deep_bench.py imagenet-synthetic   # mAP@1000 protocol path on stand-in data
+
+Each line prints our figure, the published figure (DHN paper, AlexNet end to
+end) and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+import hashlearn
+from hashlearn.metrics import (
+    mean_average_precision,
+    pr_curve_by_radius,
+    precision_at_radius,
+)
+
+DHN_PAPER = {12: 0.555, 24: 0.594, 32: 0.603, 48: 0.621}
+DEEP_PARAMS: dict[str, dict[str, Any]] = {
+    "hashnet": {"epochs": 60, "hidden_sizes": (1024,), "learning_rate": 0.003},
+    "dhn": {"epochs": 60, "hidden_sizes": (1024,), "learning_rate": 0.003},
+}
+
+
+def load(extractor: str, protocol: str) -> tuple[np.ndarray, np.ndarray, Any]:
+    from hashlearn.data import get_protocol, load_cifar10
+    from hashlearn.data.features import cifar10_features
+
+    X = cifar10_features(extractor)
+    return X, load_cifar10().labels, get_protocol(protocol, seed=0)
+
+
+def evaluate(model: Any, X: np.ndarray, y: np.ndarray, p: Any, n_bits: int) -> dict[str, Any]:
+    q, db = model.encode(X[p.query_idx]), model.encode(X[p.database_idx])
+    yq, ydb = y[p.query_idx], y[p.database_idx]
+    prec, rec, _ = pr_curve_by_radius(q, db, yq, ydb, n_bits=n_bits)
+    return {
+        "map": mean_average_precision(q, db, yq, ydb, n_bits=n_bits),
+        "precision_at_radius_2": precision_at_radius(q, db, yq, ydb, n_bits=n_bits, radius=2),
+        "pr_precision": np.asarray(prec).tolist(),
+        "pr_recall": np.asarray(rec).tolist(),
+    }
+
+
+def fit(name: str, n_bits: int, X: np.ndarray, y: np.ndarray, **extra: Any) -> tuple[Any, float]:
+    model = hashlearn.create(
+        name, n_bits=n_bits, random_state=0, **{**DEEP_PARAMS.get(name, {}), **extra}
+    )
+    tic = time.perf_counter()
+    model.fit(X, y) if model.supervised else model.fit(X)
+    return model, time.perf_counter() - tic
+
+
+def run_cifar(args: argparse.Namespace) -> list[dict[str, Any]]:
+    X, y, p = load(args.extractor, args.protocol)
+    rows = []
+    for n_bits in args.bits:
+        for name in args.methods:
+            model, seconds = fit(name, n_bits, X[p.train_idx], y[p.train_idx])
+            row = {
+                "method": name,
+                "bits": n_bits,
+                "fit_s": seconds,
+                "extractor": args.extractor,
+                "protocol": args.protocol,
+                **evaluate(model, X, y, p, n_bits),
+            }
+            rows.append(row)
+            paper = DHN_PAPER.get(n_bits, float("nan"))
+            print(
+                f"{name:8s} {n_bits:2d} bits  mAP {row['map']:.4f}  P@r2 "
+                f"{row['precision_at_radius_2']:.4f}  DHN paper {paper:.3f}  ratio "
+                f"{row['map'] / paper:.2f}  fit {seconds:.1f}s",
+                flush=True,
+            )
+    return rows
+
+
+@torch.no_grad()
+def quantization_gap(model: Any, X: np.ndarray) -> dict[str, float]:
+    """mean |tanh(beta z)| and fraction with |h| > 0.9, with the model's final beta."""
+    net = model.module_.eval()
+    h = net.head.activation.relaxed(net(torch.as_tensor(X, dtype=torch.float32))).abs()
+    return {
+        "mean_abs_h": float(h.mean()),
+        "frac_above_0_9": float((h > 0.9).float().mean()),
+        "beta": float(net.head.activation.beta),
+    }
+
+
+def run_ablation(args: argparse.Namespace) -> list[dict[str, Any]]:
+    X, y, p = load(args.extractor, args.protocol)
+    rows = []
+    for n_bits in args.bits:
+        for cont in (False, True):
+            model, seconds = fit(
+                "hashnet", n_bits, X[p.train_idx], y[p.train_idx], continuation=cont
+            )
+            row = {
+                "continuation": cont,
+                "bits": n_bits,
+                "fit_s": seconds,
+                **quantization_gap(model, X[p.database_idx]),
+                "map": evaluate(model, X, y, p, n_bits)["map"],
+            }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def run_e2e_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Images/second of one SGD step of EfficientNet-Lite0 + hash head (train mode)."""
+    from hashlearn.deep.backbones import PooledCNN, image_transform
+    from hashlearn.deep.heads import HashHead
+    from hashlearn.deep.losses import HashNetLoss
+    from hashlearn.deep.training import HashingNetwork, TrainConfig, make_optimizer
+
+    net = HashingNetwork(PooledCNN(), HashHead(1280, 48)).train()
+    opt = make_optimizer(net, TrainConfig(lr=1e-4))
+    loss_fn, transform = HashNetLoss(48), image_transform(args.size, flip=True)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (args.batch, 32, 32, 3), dtype=np.uint8)
+    labels = torch.as_tensor(rng.integers(0, 10, args.batch))
+    times = []
+    for _ in range(args.batches + 1):
+        tic = time.perf_counter()
+        loss = loss_fn(net(transform(images)), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - tic)
+    rate = args.batch / float(np.mean(times[1:]))
+    print(
+        f"e2e EfficientNet-Lite0 {args.size}px batch {args.batch}: {rate:.1f} images/s "
+        f"({torch.get_num_threads()} threads)"
+    )
+    return [
+        {
+            "size": args.size,
+            "batch": args.batch,
+            "images_per_s": rate,
+            "threads": torch.get_num_threads(),
+        }
+    ]
+
+
+def run_imagenet_synthetic(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The HashNet ImageNet-100 protocol path (mAP@1000, hashnet_caffe preset) on stand-in data."""
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(100, 64)) * 3
+    y = rng.integers(0, 100, 6000)
+    X = (centers[y] + rng.normal(size=(6000, 64))).astype(np.float32)
+    tr, q, db = np.arange(2000), np.arange(2000, 2500), np.arange(2500, 6000)
+    model, seconds = fit("hashnet", 32, X[tr], y[tr], epochs=10, class_num=100.0, weighting="caffe")
+    value = mean_average_precision(
+        model.encode(X[q]),
+        model.encode(X[db]),
+        y[q],
+        y[db],
+        n_bits=32,
+        topk=1000,
+        preset="hashnet_caffe",
+    )
+    print(f"synthetic ImageNet-style mAP@1000 (hashnet_caffe preset): {value:.4f}")
+    return [{"map@1000": value, "fit_s": seconds}]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("what", choices=["cifar", "ablation", "e2e-speed", "imagenet-synthetic"])
+    ap.add_argument("--extractor", default="efficientnet-lite0")
+    ap.add_argument("--protocol", default="cifar10-1k")
+    ap.add_argument("--bits", type=int, nargs="+", default=[12, 24, 32, 48])
+    ap.add_argument("--methods", nargs="+", default=["hashnet", "dhn", "itq", "sdh", "ksh"])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--batches", type=int, default=3)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    runner = {
+        "cifar": run_cifar,
+        "ablation": run_ablation,
+        "e2e-speed": run_e2e_speed,
+        "imagenet-synthetic": run_imagenet_synthetic,
+    }[args.what]
+    rows = runner(args)
+    if args.out:
+        from hashlearn._io import atomic_write_json
+
+        atomic_write_json(
+            args.out,
+            {
+                "what": args.what,
+                "args": vars(args),
+                "rows": rows,
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            },
+        )
+
+
+if __name__ == "__main__":
+    main()
