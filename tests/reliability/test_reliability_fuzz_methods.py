@@ -108,7 +108,12 @@ def test_fit_encode_hostile_input(name, n, d, n_bits, kind, label_kind, seed, gu
     rng = np.random.default_rng(seed)
     X, y = features(kind, n, d, rng), labels(label_kind, n, rng)
     model = make(name, n_bits)
-    fitted = guarded(model.fit, X, y)
+    try:
+        fitted = guarded(model.fit, X, y)
+    except MemoryError:  # known bug, see test_sh_on_rank_deficient_data (xfail strict)
+        assert name == "sh", f"{name}.fit raised MemoryError"
+        cases["method.known_bug_sh_memoryerror"] += 1
+        return
     must_fail = (kind in ("nan", "inf", "-inf") and X.size > 0) or n == 0 or d == 0
     supervised = getattr(model, "supervised", False)
     if supervised and label_kind in ("short", "long", "none", "strings", "float_frac", "2d_wrong"):
@@ -240,3 +245,16 @@ def test_load_config_without_n_bits(saved_models, tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="n_bits"):
         hashlearn.load(tmp_path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=MemoryError,
+    reason="BUG (hashers/sh.py): principal "
+    "directions with zero range (n_samples <= n_features) make smallest_modes "
+    "allocate (n_bits + 1) * max_range / 1e-12 modes: MemoryError (28.6 TiB)",
+)
+def test_sh_on_rank_deficient_data():
+    X = np.random.default_rng(0).normal(size=(2, 3))
+    model = make("sh", 7).fit(X)
+    assert model.encode(X).shape == (2, 1)
