@@ -21,7 +21,7 @@ from .._io import sha256_file
 from ._cache import load_array, save_array
 from ._dataset import Dataset
 from .download import DataFileError, MissingDataError, fetch_file
-from .files import load_image_folder
+from .files import load_image_folder, member_bytes
 from .paths import PathLike, resolve_cache_dir, resolve_data_dir
 
 CLASS_NAMES = (
@@ -66,11 +66,13 @@ class _BatchUnpickler(pickle.Unpickler):
 
 
 def _reconstruct() -> Any:
+    import importlib
+
     try:
-        from numpy._core.multiarray import _reconstruct as rec
+        module = importlib.import_module("numpy._core.multiarray")
     except ImportError:  # numpy < 2
-        from numpy.core.multiarray import _reconstruct as rec
-    return rec
+        module = importlib.import_module("numpy.core.multiarray")
+    return module._reconstruct
 
 
 def _read_batch(tar: tarfile.TarFile, name: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +80,9 @@ def _read_batch(tar: tarfile.TarFile, name: str, path: Path) -> tuple[np.ndarray
     if member is None:
         raise DataFileError(f"{path}: batch {name!r} missing (expected the official archive)")
     try:
-        batch = _BatchUnpickler(io.BytesIO(tar.extractfile(member).read()), encoding="bytes").load()
+        batch = _BatchUnpickler(
+            io.BytesIO(member_bytes(tar, member, path)), encoding="bytes"
+        ).load()
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)
     except (pickle.UnpicklingError, KeyError, TypeError, EOFError, ValueError) as err:
@@ -138,6 +142,21 @@ def _find_source(folder: Path, download: bool) -> Path:
     return fetch_file(folder / OFFICIAL_FILE, [OFFICIAL_URL], download=True, verify=verify)
 
 
+def _cached_decode(
+    source: Path, folder: Path, key: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    names = ("images", "labels", "n_train")
+    cached = [load_array(folder / f"{n}.npy", key) for n in names]
+    arrays = [c for c in cached if c is not None]
+    if len(arrays) == 3 and len(arrays[0]) == len(arrays[1]):
+        return arrays[0], arrays[1], int(arrays[2][0])
+    images, labels, n_train = _decode_source(source)
+    fresh = (images, labels, np.array([n_train], dtype=np.int64))
+    for name, arr in zip(names, fresh, strict=True):
+        save_array(folder / f"{name}.npy", arr, key)
+    return images, labels, n_train
+
+
 def load_cifar10(
     data_dir: PathLike | None = None, cache_dir: PathLike | None = None, *, download: bool = False
 ) -> Dataset:
@@ -155,14 +174,7 @@ def load_cifar10(
     folder = (
         resolve_cache_dir(cache_dir) / "cifar10" / f"{source.name.split('.')[0]}-{source_sha[:12]}"
     )
-    names = ("images", "labels", "n_train")
-    cached = [load_array(folder / f"{n}.npy", key) for n in names]
-    if any(c is None for c in cached) or len(cached[0]) != len(cached[1]):
-        images, labels, n_train = _decode_source(source)
-        cached = [images, labels, np.array([n_train], dtype=np.int64)]
-        for name, arr in zip(names, cached, strict=True):
-            save_array(folder / f"{name}.npy", arr, key)
-    images, labels, n_train = cached[0], cached[1], int(cached[2][0])
+    images, labels, n_train = _cached_decode(source, folder, key)
     idx = np.arange(len(labels), dtype=np.int64)
     return Dataset(
         "cifar10",

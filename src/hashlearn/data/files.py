@@ -28,6 +28,14 @@ def _decode(data: bytes, where: str) -> np.ndarray:
         raise DataFileError(f"{where}: not a readable image ({err})") from err
 
 
+def member_bytes(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> bytes:
+    """Content of one regular file inside an open tar archive."""
+    handle = tar.extractfile(member)
+    if handle is None:
+        raise DataFileError(f"{path}: archive member {member.name!r} is not a regular file")
+    return handle.read()
+
+
 def _folder_key(parts: tuple[str, ...]) -> tuple[str, str] | None:
     """(split, class) of a path ``[prefix/]<split>/<class>/<file>`` or ``<class>/<file>``."""
     if len(parts) >= 3 and parts[-3] in SPLITS:
@@ -50,7 +58,7 @@ def _image_entries(path: Path) -> list[tuple[tuple[str, str, str], bytes]]:
             for m in tar:
                 key = _folder_key(tuple(Path(m.name).parts))
                 if m.isfile() and Path(m.name).suffix.lower() in IMAGE_SUFFIXES and key:
-                    entries.append(((*key, Path(m.name).name), tar.extractfile(m).read()))
+                    entries.append(((*key, Path(m.name).name), member_bytes(tar, m, path)))
     except (tarfile.TarError, OSError, EOFError) as err:
         raise DataFileError(f"{path}: not a readable tar archive ({err})") from err
     return entries

@@ -9,6 +9,7 @@ Results are cached on disk keyed by a sha256 of the inputs and k.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -70,7 +71,8 @@ def knn_ground_truth(
     if not use_cache:
         return _exact_knn(queries, database, k, chunk)
     key = _inputs_key(queries, database, k)
-    path = resolve_cache_dir(cache_dir) / "groundtruth" / f"knn-{key['inputs_sha256'][:24]}-{k}.npy"
+    digest = str(key["inputs_sha256"])[:24]
+    path = resolve_cache_dir(cache_dir) / "groundtruth" / f"knn-{digest}-{k}.npy"
     ids = load_array(path, key)
     if ids is None:
         ids = _exact_knn(queries, database, k, chunk)
@@ -79,7 +81,7 @@ def knn_ground_truth(
 
 
 def knn_relevance(
-    queries: np.ndarray, database: np.ndarray, k: int = 50, **kwargs: object
+    queries: np.ndarray, database: np.ndarray, k: int = 50, **kwargs: Any
 ) -> sp.csr_matrix:
     """Boolean CSR matrix (nq, n_db): True where the database item is a query's k-NN.
 

@@ -77,7 +77,7 @@ class PCAReducer:
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Centre and project (float32)."""
-        if self.components_ is None:
+        if self.components_ is None or self.mean_ is None:
             raise ValueError("PCAReducer: call fit before transform")
         return ((np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_.T).astype(
             np.float32
