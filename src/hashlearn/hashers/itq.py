@@ -40,8 +40,9 @@ class ITQ(BaseHasher):
         n_bits = self._validate_n_bits()
         X = check_features(X, min_samples=2)
         if n_bits > X.shape[1]:
-            raise ValueError(f"ITQ needs n_bits <= n_features; got n_bits={n_bits} "
-                             f"with {X.shape[1]} features")
+            raise ValueError(
+                f"ITQ needs n_bits <= n_features; got n_bits={n_bits} with {X.shape[1]} features"
+            )
         rng = np.random.default_rng(self.random_state)
         self.n_features_in_ = X.shape[1]
         self.mean_, pcs, _ = top_pca(X, n_bits)
