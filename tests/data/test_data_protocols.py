@@ -85,3 +85,12 @@ def test_real_mnist_protocol_checksum_stable(real_data):
     p = get_protocol("mnist-10k-5k", seed=0, data_dir=real_data)
     assert p.sizes() == {"query": 10000, "database": 60000, "train": 5000, "val": 1000}
     assert p.checksum() == get_protocol("mnist-10k-5k", seed=0, data_dir=real_data).checksum()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_cifar10_protocol_sizes(real_data):
+    if not (real_data / "cifar10").is_dir():
+        pytest.skip("real data absent: no cifar10/ in HASHLEARN_DATA")
+    p = get_protocol("cifar10-1k", seed=0, data_dir=real_data)
+    assert p.sizes() == {"query": 1000, "database": 54000, "train": 5000, "val": 0}
