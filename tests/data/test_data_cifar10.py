@@ -103,3 +103,20 @@ def test_real_cifar10(real_data, tmp_path):
     assert np.bincount(d.labels[:50000]).tolist() == [5000] * 10
     mean = d.images[:50000].reshape(-1, 3).mean(0) / 255
     np.testing.assert_allclose(mean, [0.4913, 0.4821, 0.4465], atol=2e-3)
+
+
+def test_features_of_custom_module_cached(tmp_path, tiny):
+    import torch
+
+    from hashlearn.data import cifar10_features
+
+    (tmp_path / "cifar10").mkdir()
+    write_python_batches(tmp_path / "cifar10" / "cifar-10-python.tar.gz", *tiny, N_TRAIN)
+    net = torch.nn.Conv2d(3, 4, 3)
+    with pytest.raises(ValueError, match="name"):
+        cifar10_features(net, tmp_path, tmp_path / "cache")
+    a = cifar10_features(net, tmp_path, tmp_path / "cache", size=16, name="toy")
+    assert a.shape == (N, 4) and a.dtype == np.float32
+    assert list((tmp_path / "cache").rglob("toy-16.npy"))
+    b = cifar10_features(None, tmp_path, tmp_path / "cache", size=16, name="toy")  # cache hit
+    np.testing.assert_array_equal(a, b)

@@ -9,7 +9,9 @@ sidecar keyed by (dataset source checksum, extractor, size).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -70,19 +72,22 @@ def cached_features(
 
 
 def cifar10_features(
-    extractor: str = "efficientnet-lite0",
+    extractor: Any = "efficientnet-lite0",
     data_dir: PathLike | None = None,
     cache_dir: PathLike | None = None,
     *,
     size: int = 128,
+    name: str | None = None,
 ) -> np.ndarray:
     """float32 (60000, D) features of all CIFAR-10 images, in :func:`load_cifar10` order.
 
     Parameters
     ----------
     extractor : "efficientnet-lite0" (1280-D pooled, ImageNet weights), "gist"
-        (320-D) or "gist-512".
+        (320-D) or "gist-512"; or any ``torch.nn.Module`` (pooled output, see
+        :func:`cnn_features`), which then needs ``name`` for its cache entry.
     size : CNN input side in pixels (ignored by GIST).
+    name : cache name of a custom module (e.g. "resnet50-imagenet").
 
     Examples
     --------
@@ -90,8 +95,17 @@ def cifar10_features(
     >>> X.shape  # doctest: +SKIP
     (60000, 1280)
     """
+    compute: Callable[[], Callable[[np.ndarray], np.ndarray]]
+    if isinstance(extractor, str):
+        tag, cnn = extractor, extractor.startswith("efficientnet")
+        compute = partial(_extractor, extractor, size)
+    elif name:
+        tag, cnn = name, True
+        compute = partial(_module_extractor, extractor, size)
+    else:
+        raise ValueError("name: give a cache name when extractor is a torch module")
     data = load_cifar10(data_dir, cache_dir)
-    size_tag = size if extractor.startswith("efficientnet") else 32
+    size_tag = size if cnn else 32
     source = Path(data.source).name.split(".")[0]
     folder = resolve_cache_dir(cache_dir) / "features" / f"cifar10-{source}"
     key = {
@@ -99,13 +113,17 @@ def cifar10_features(
         "source_sha256": sha256_file(data.source),
         "n": len(data),
         "labels_sha": _labels_sha(data.labels),
-        "extractor": extractor,
+        "extractor": tag,
         "size": size_tag,
         "version": _VERSION,
     }
-    return cached_features(
-        data.images, folder, f"{extractor}-{size_tag}", key, lambda: _extractor(extractor, size)
-    )
+    return cached_features(data.images, folder, f"{tag}-{size_tag}", key, compute)
+
+
+def _module_extractor(module: Any, size: int) -> Callable[[np.ndarray], np.ndarray]:
+    from .cnn import cnn_features
+
+    return lambda imgs: cnn_features(imgs, module, size=size, progress=False)
 
 
 def _labels_sha(labels: np.ndarray) -> str:
