@@ -132,7 +132,7 @@ def test_model_of_another_n_bits(digits_files, model16, tmp_path):
         "encode", tmp_path / "m32", "--data", digits_files / "q.npy", "--out", tmp_path / "q32.npy"
     )
     r = invoke("search", model16 / "db.idx", "--queries", tmp_path / "q32.npy", ok=False)
-    _one_line_error(r, "q32.npy")
+    _one_line_error(r, "q32.npy holds 32-bit codes, expected n_bits=16")
 
 
 def test_not_codes_not_an_index_not_a_model(digits_files, model16, tmp_path):

@@ -53,6 +53,9 @@ def test_encode_npy_and_parquet(digits_files, tmp_path):
     X = np.load(d / "db.npy")
     invoke("encode", tmp_path / "m", "--data", d / "db.npy", "--out", tmp_path / "c.npy")
     np.testing.assert_array_equal(np.load(tmp_path / "c.npy"), model.encode(X))
+    assert json.loads((tmp_path / "c.npy.json").read_text())["n_bits"] == 12
+    invoke("index", "build", tmp_path / "c.npy", "--out", tmp_path / "c.idx")
+    assert load_index(tmp_path / "c.idx").n_bits == 12
     invoke("encode", tmp_path / "m", "--data", d / "db.npy", "--out", tmp_path / "c.parquet")
     table = pq.read_table(tmp_path / "c.parquet")
     assert table.schema.metadata[b"hashlearn.n_bits"] == b"12"

@@ -9,13 +9,14 @@ columns; ``n_bits`` in the file's metadata).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hashlearn._io import atomic_write
+from hashlearn._io import atomic_write, atomic_write_json
 from hashlearn._validation import check_features, check_packed
 
 FEATURE_SUFFIXES = (".npy", ".npz", ".csv", ".parquet")
@@ -117,12 +118,17 @@ def read_labels(path: str | Path, what: str = "--labels") -> np.ndarray:
 
 
 def write_codes(path: str | Path, codes: np.ndarray, n_bits: int, ids: Any = None) -> Path:
-    """Write packed codes to .npy, or .parquet with ids and ``n_bits`` metadata."""
+    """Write packed codes to .npy (+ ``<name>.json`` with ``n_bits``), or .parquet with ids.
+
+    ``n_bits`` travels with the codes (DESIGN decision 1): in the sidecar JSON
+    for .npy, in the file metadata for .parquet.
+    """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".npy":
         with atomic_write(p, "wb") as fh:
             np.save(fh, codes, allow_pickle=False)
+        atomic_write_json(sidecar(p), {"n_bits": int(n_bits), "bit_order": "lsb"})
     elif suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -138,15 +144,23 @@ def write_codes(path: str | Path, codes: np.ndarray, n_bits: int, ids: Any = Non
     return p
 
 
+def sidecar(path: Path) -> Path:
+    """The JSON file next to a .npy codes file that records ``n_bits``."""
+    return path.with_name(path.name + ".json")
+
+
 def read_codes(path: str | Path, n_bits: int | None = None, what: str = "codes") -> tuple:
     """Read packed codes; returns ``(codes, ids or None, n_bits)``.
 
-    ``n_bits`` comes from the argument, else the parquet metadata, else 8 x width.
+    ``n_bits`` comes from the argument, else the file's record (sidecar JSON of a
+    .npy, parquet metadata), else 8 x width.
     """
     p = _existing(path, what)
     ids, stored = None, None
     if p.suffix.lower() == ".npy":
         codes = np.load(p, allow_pickle=False)
+        if sidecar(p).exists():
+            stored = int(json.loads(sidecar(p).read_text())["n_bits"])
     elif p.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
@@ -165,5 +179,7 @@ def read_codes(path: str | Path, n_bits: int | None = None, what: str = "codes")
             f"{what}: {p.name} does not hold packed uint8 codes (n, bytes); "
             f"got dtype {codes.dtype}, shape {codes.shape}"
         )
+    if n_bits and stored and n_bits != stored:
+        raise ValueError(f"{what}: {p.name} holds {stored}-bit codes, expected n_bits={n_bits}")
     bits = n_bits or stored or 8 * codes.shape[1]
     return check_packed(np.ascontiguousarray(codes), bits, name=f"{what} {p.name}"), ids, bits
