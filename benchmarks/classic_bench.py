@@ -71,14 +71,17 @@ def mnist(bits, methods, out):
 def itq_vs_faiss(out):
     import faiss
 
-    X = mnist_features()[:60000]
-    t0 = time.perf_counter()
-    hashlearn.create("itq", n_bits=32, random_state=0).fit(X)
-    ours = time.perf_counter() - t0
-    itq = faiss.ITQTransform(X.shape[1], 32, True)
-    t0 = time.perf_counter()
-    itq.train(np.ascontiguousarray(X, dtype=np.float32))
-    theirs = time.perf_counter() - t0
+    X = np.ascontiguousarray(mnist_features()[:60000], dtype=np.float32)
+    ours, theirs = [], []
+    for _ in range(3):  # interleaved repeats, best of 3: the machine is shared
+        t0 = time.perf_counter()
+        hashlearn.create("itq", n_bits=32, random_state=0).fit(X)
+        ours.append(time.perf_counter() - t0)
+        itq = faiss.ITQTransform(X.shape[1], 32, True)
+        t0 = time.perf_counter()
+        itq.train(X)
+        theirs.append(time.perf_counter() - t0)
+    ours, theirs = min(ours), min(theirs)
     emit(
         {
             "bench": "itq_speed_60000x784_32bits",
@@ -86,6 +89,7 @@ def itq_vs_faiss(out):
             "faiss_s": theirs,
             "ratio_ours_over_faiss": ours / theirs,
             "faiss_threads": faiss.omp_get_max_threads(),
+            "faiss_max_train_per_dim": int(itq.max_train_per_dim),
         },
         out,
     )
