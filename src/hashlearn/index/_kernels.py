@@ -226,9 +226,7 @@ def _range_first_pass(db, q, radius, bd, bp, counts, wit):
         for b0 in range(0, db.shape[0], _BLOCK):
             b1 = min(db.shape[0], b0 + _BLOCK)
             for qi in range(q0, q1):
-                counts[qi] = _range_scan(
-                    flat, q, qi, b0, b1, radius, wit, bd, bp, qi, counts[qi]
-                )
+                counts[qi] = _range_scan(flat, q, qi, b0, b1, radius, wit, bd, bp, qi, counts[qi])
 
 
 @njit(parallel=True, cache=True)
