@@ -75,11 +75,8 @@ class PooledCNN(nn.Module):
         self.model, self.out_features = model, int(out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = (
-            self.model.extract_features(x)
-            if hasattr(self.model, "extract_features")
-            else self.model(x)
-        )
+        extract = getattr(self.model, "extract_features", self.model)
+        out = extract(x)
         return out.mean(dim=(2, 3)) if out.ndim == 4 else out.flatten(1)
 
 

@@ -57,7 +57,7 @@ class PairwiseHasher(TorchHasher):
     def _continuation(self) -> dict[str, Any]:
         return {"continuation": False}
 
-    def _build_module(self, n_features: int) -> nn.Module:
+    def _build_module(self, n_features: int) -> HashingNetwork:
         mlp = FeatureMLP(n_features, tuple(self.hidden_sizes), float(self.dropout))
         return HashingNetwork(
             mlp, HashHead(mlp.out_features, int(self.n_bits), **self._continuation())
@@ -93,6 +93,7 @@ class PairwiseHasher(TorchHasher):
         tr, va = perm[n_val:], perm[:n_val]
         torch.manual_seed(seed)
         network = self._build_module(X.shape[1])
+        assert isinstance(network.backbone, FeatureMLP)
         network.backbone.fit_scaler(X[tr])
         network.to(torch.device(self.device) if self.device else default_device())
         val = (X[va], y[va]) if n_val else None
