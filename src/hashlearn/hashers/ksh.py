@@ -23,21 +23,25 @@ class Residual:
     """The residual ``R = r S - B B^T`` with ``S = 2 Z Z^T - 1 1^T``, used through products.
 
     >>> Z = np.eye(2)[[0, 0, 1]]
-    >>> R = Residual(Z, 2.0)
+    >>> R = Residual(Z, 2.0, capacity=1)
     >>> R.dot(np.array([1.0, 1.0, -1.0])).tolist()
     [6.0, 6.0, -6.0]
+    >>> R.add(np.array([1.0, 1.0, -1.0])); R.dot(np.array([1.0, 1.0, -1.0])).tolist()
+    [3.0, 3.0, -3.0]
     """
 
-    def __init__(self, Z: np.ndarray, r: float):
+    def __init__(self, Z: np.ndarray, r: float, capacity: int):
         self.Z, self.r = Z, r
-        self.codes: list[np.ndarray] = []
+        self.codes = np.empty((Z.shape[0], capacity))
+        self.n_codes = 0
+
+    def add(self, b: np.ndarray) -> None:
+        self.codes[:, self.n_codes] = b
+        self.n_codes += 1
 
     def dot(self, V: np.ndarray) -> np.ndarray:
-        ones = V.sum(axis=0)
-        out = self.r * (2.0 * self.Z @ (self.Z.T @ V) - ones)
-        for b in self.codes:
-            out -= np.multiply.outer(b, b @ V) if V.ndim == 2 else b * (b @ V)
-        return out
+        B = self.codes[:, : self.n_codes]
+        return self.r * (2.0 * self.Z @ (self.Z.T @ V) - V.sum(axis=0)) - B @ (B.T @ V)
 
 
 def _smooth_cost(a: np.ndarray, K: np.ndarray, R: Residual) -> tuple[float, np.ndarray]:
@@ -51,7 +55,7 @@ def fit_bit(K: np.ndarray, R: Residual, gram: np.ndarray, n_iter: int) -> np.nda
     """One greedy bit: spectral relaxation, then smoothed descent; keep the better.
 
     >>> K = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]]); K -= K.mean(axis=0)
-    >>> R = Residual(np.eye(2)[[0, 0, 1]], 1.0)
+    >>> R = Residual(np.eye(2)[[0, 0, 1]], 1.0, capacity=1)
     >>> b = np.sign(K @ fit_bit(K, R, K.T @ K + 1e-4 * np.eye(2), 20))
     >>> bool(b[0] == b[1] != b[2])
     True
@@ -127,12 +131,12 @@ class KSH(BaseHasher):
         self.kernel_mean_ = K.mean(axis=0)
         K -= self.kernel_mean_
         gram = K.T @ K + 1e-4 * np.eye(K.shape[1])
-        R = Residual(normalized_labels(Y), float(n_bits))
+        R = Residual(normalized_labels(Y), float(n_bits), capacity=n_bits)
         weights = []
         for _ in range(n_bits):
             a = fit_bit(K, R, gram, int(self.n_iter))
             weights.append(a)
-            R.codes.append(np.where(K @ a >= 0, 1.0, -1.0))
+            R.add(np.where(K @ a >= 0, 1.0, -1.0))
         self.projection_ = np.stack(weights, axis=1)
         return self
 

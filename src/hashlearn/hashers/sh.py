@@ -23,8 +23,7 @@ def smallest_modes(ranges: np.ndarray, n_bits: int) -> tuple[np.ndarray, np.ndar
     >>> dims.tolist(), ks.tolist()
     ([0, 0, 0, 0, 1], [1, 2, 3, 4, 1])
     """
-    max_mode = int(np.ceil((n_bits + 1) * ranges.max() / ranges.min()))
-    ks = np.arange(1, max_mode + 1)
+    ks = np.arange(1, n_bits + 1)  # one dimension alone could supply every bit
     omega = ks[None, :] / ranges[:, None]
     order = np.argsort(omega, axis=None, kind="stable")[:n_bits]
     dims, cols = np.unravel_index(order, omega.shape)
