@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from hashlearn._registry import create, list_methods, register  # noqa: E402
-from hashlearn.loading import load  # noqa: E402
+from hashlearn._registry import create, list_methods, register
+from hashlearn.loading import load
 
 __all__ = ["__version__", "create", "list_methods", "load", "register"]

@@ -82,8 +82,9 @@ def check_features(
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{name} must be numeric, could not convert: {exc}") from None
     else:
-        raise TypeError(f"{name} must be an array-like of shape (n_samples, n_features), "
-                        f"got {type(X).__name__}")
+        raise TypeError(
+            f"{name} must be an array-like of shape (n_samples, n_features), got {type(X).__name__}"
+        )
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got an array of shape {arr.shape}"
@@ -95,6 +96,23 @@ def check_features(
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr
+
+
+def check_float32_range(X: np.ndarray, name: str = "X") -> np.ndarray:
+    """Raise a clear error where ``X`` holds values that float32 cannot represent.
+
+    Models that compute in float32 would otherwise turn them into inf and NaN codes.
+
+    >>> check_float32_range(np.ones((1, 2))).shape
+    (1, 2)
+    """
+    limit = float(np.finfo(np.float32).max)
+    if X.size and float(np.max(np.abs(X))) > limit:
+        raise ValueError(
+            f"{name} has values beyond the float32 range (|x| > {limit:.3g}), "
+            "which this model computes in: rescale the features"
+        )
+    return X
 
 
 def check_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:

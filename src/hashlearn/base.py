@@ -39,8 +39,9 @@ class BaseHasher(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         X = check_features(X)
         expected = getattr(self, "n_features_in_", X.shape[1])
         if X.shape[1] != expected:
-            raise ValueError(f"X has {X.shape[1]} features, but this model was fitted "
-                             f"with {expected}")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but this model was fitted with {expected}"
+            )
         return self._project(X)
 
     def _project(self, X: np.ndarray) -> np.ndarray:

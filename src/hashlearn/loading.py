@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
+
 from hashlearn._registry import create
 from hashlearn.persistence import ModelFileError, read_model_arrays, read_model_config
 
@@ -25,6 +27,8 @@ def load(folder: str | os.PathLike[str], n_bits: int | None = None) -> Any:
     True
     """
     config = read_model_config(folder)
+    if not isinstance(config.get("n_bits"), int) or isinstance(config["n_bits"], bool):
+        raise ModelFileError(f"{folder}: config.json has no integer 'n_bits' (the code length)")
     if n_bits is not None and int(config["n_bits"]) != n_bits:
         raise ModelFileError(
             f"model in {folder} has n_bits={config['n_bits']}, expected n_bits={n_bits}"
@@ -34,4 +38,22 @@ def load(folder: str | os.PathLike[str], n_bits: int | None = None) -> Any:
     model = create(config["method"], n_bits=int(config["n_bits"]), **params)
     arrays = read_model_arrays(folder, config)
     model._set_state(arrays, config.get("state", {}))
+    _check_code_length(model, folder)
     return model
+
+
+def _check_code_length(model: Any, folder: str | os.PathLike[str]) -> None:
+    """The loaded state must be complete and produce codes of the length the config claims."""
+    broken = f"model in {folder} is edited or corrupted"
+    n_features = getattr(model, "n_features_in_", None)
+    if not isinstance(n_features, int) or n_features < 1:
+        raise ModelFileError(f"{broken}: no valid 'n_features_in_'")
+    try:
+        produced = model.project(np.zeros((1, n_features))).shape[1]
+    except AttributeError as exc:
+        raise ModelFileError(f"{broken}: its state is incomplete ({exc})") from None
+    if produced != model.n_bits:
+        raise ModelFileError(
+            f"model in {folder} claims n_bits={model.n_bits}, but its arrays produce "
+            f"{produced}-bit codes: the config was edited or belongs to another model"
+        )

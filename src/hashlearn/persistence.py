@@ -41,8 +41,9 @@ def save_model_folder(
     digest = sha256_bytes(payload)
     arrays_name = f"arrays-{digest[:16]}.safetensors"
     atomic_write_bytes(out / arrays_name, payload)
-    full = dict(config, format_version=FORMAT_VERSION, arrays_file=arrays_name,
-                arrays_sha256=digest)
+    full = dict(
+        config, format_version=FORMAT_VERSION, arrays_file=arrays_name, arrays_sha256=digest
+    )
     atomic_write_json(out / CONFIG_NAME, full)
     for stale in out.glob("arrays-*.safetensors"):
         if stale.name != arrays_name:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import invoke
+from cli_helpers import invoke
 
 import hashlearn
 from hashlearn.bench import demo as demo_module

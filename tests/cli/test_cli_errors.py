@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import invoke
+from cli_helpers import invoke
 
 from hashlearn.cli import cli
 

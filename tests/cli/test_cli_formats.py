@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import invoke
+from cli_helpers import invoke
 from PIL import Image
 
 import hashlearn

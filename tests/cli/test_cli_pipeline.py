@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pyarrow.parquet as pq
-from conftest import FAST_BDNN, invoke
+from cli_helpers import FAST_BDNN, invoke
 
 import hashlearn
 from hashlearn.codes import hamming_distance

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import invoke
+from cli_helpers import invoke
 
 DATA = Path(os.environ.get("HASHLEARN_DATA", Path(__file__).parents[2] / ".." / "shared" / "data"))
 

@@ -8,7 +8,7 @@ import tarfile
 
 import numpy as np
 import pytest
-from conftest import write_image_tar, write_python_batches
+from data_helpers import write_image_tar, write_python_batches
 
 from hashlearn.data import CIFAR10_CLASSES, DataFileError, MissingDataError, load_cifar10
 

@@ -6,7 +6,7 @@ import gzip
 
 import numpy as np
 import pytest
-from conftest import idx_bytes
+from data_helpers import idx_bytes
 
 from hashlearn.data import DataFileError, MissingDataError, read_idx_gz
 from hashlearn.data.download import fetch_file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import write_image_tar
+from data_helpers import write_image_tar
 
 from hashlearn.data import (
     DataFileError,

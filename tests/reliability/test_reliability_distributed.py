@@ -99,6 +99,19 @@ TOLERANCES = {"pairwise": 1e-12, "hashnet-none": 1e-12, "hashnet-paper": 0.1}
 KINDS = ["pairwise", "hashnet-none", "hashnet-paper"] if _has_hashnet() else ["pairwise"]
 
 
+def _launch(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run torchrun, once more if the launch itself failed.
+
+    ``--standalone`` picks a free port and then binds it; on a busy machine another
+    process can take it in between, which fails the rendezvous, not our code.
+    """
+    for _ in range(2):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        if proc.returncode == 0:
+            break
+    return proc
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Run the worker with torchrun on 1 and on 2 processes (all loss kinds in one launch)."""
@@ -117,7 +130,7 @@ def runs(tmp_path_factory):
             str(folder / f"p{nproc}"),
             *KINDS,
         ]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        proc = _launch(cmd, env)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert proc.stdout.count("uneven ok") == nproc
     return folder

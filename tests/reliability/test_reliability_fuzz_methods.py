@@ -108,12 +108,7 @@ def test_fit_encode_hostile_input(name, n, d, n_bits, kind, label_kind, seed, gu
     rng = np.random.default_rng(seed)
     X, y = features(kind, n, d, rng), labels(label_kind, n, rng)
     model = make(name, n_bits)
-    try:
-        fitted = guarded(model.fit, X, y)
-    except MemoryError:  # known bug, see test_sh_on_rank_deficient_data (xfail strict)
-        assert name == "sh", f"{name}.fit raised MemoryError"
-        cases["method.known_bug_sh_memoryerror"] += 1
-        return
+    fitted = guarded(model.fit, X, y)
     must_fail = (kind in ("nan", "inf", "-inf") and X.size > 0) or n == 0 or d == 0
     supervised = getattr(model, "supervised", False)
     if supervised and label_kind in ("short", "long", "none", "strings", "float_frac", "2d_wrong"):
@@ -179,12 +174,7 @@ def test_load_corrupted_folder(
         path.unlink()
     else:
         path.write_bytes(bytes(data))
-    try:
-        loaded = guarded(hashlearn.load, folder)
-    except KeyError as exc:  # known bug, see test_load_config_without_n_bits (xfail strict)
-        assert exc.args == ("n_bits",) and '"n_bits"' not in path.read_text(errors="replace")
-        cases["load.known_bug_keyerror_n_bits"] += 1
-        return
+    loaded = guarded(hashlearn.load, folder)
     if isinstance(loaded, Exception):
         return
     codes = guarded(loaded.encode, X)
@@ -196,16 +186,8 @@ def test_load_corrupted_folder(
 @pytest.mark.parametrize(
     "field,value,match",
     [
-        pytest.param(
-            "n_bits",
-            16,
-            "n_bits",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG (loading.py, lead): config n_bits not checked against the "
-                "arrays; config n_bits=16 over 8-bit arrays loads, encodes 1 byte",
-            ),
-        ),
+        ("n_bits", 16, "n_bits"),
+        ("n_bits", "8", "n_bits"),
         ("method", "no-such", "unknown method"),
         ("library_version", "99.0.0", None),
         ("format_version", 2, "format version 2"),
@@ -230,12 +212,6 @@ def test_load_edited_config(saved_models, tmp_path, field, value, match, guarded
         assert np.array_equal(loaded.encode(X), expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="BUG (loading.py, lead): a config.json "
-    "without 'n_bits' raises KeyError('n_bits') instead of ModelFileError",
-)
 def test_load_config_without_n_bits(saved_models, tmp_path):
     source, _ = saved_models[1]["lsh"]
     for path in source.iterdir():
@@ -247,14 +223,8 @@ def test_load_config_without_n_bits(saved_models, tmp_path):
         hashlearn.load(tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=MemoryError,
-    reason="BUG (hashers/sh.py): principal "
-    "directions with zero range (n_samples <= n_features) make smallest_modes "
-    "allocate (n_bits + 1) * max_range / 1e-12 modes: MemoryError (28.6 TiB)",
-)
 def test_sh_on_rank_deficient_data():
+    """Zero-range principal directions (n_samples <= n_features) once made SH allocate TiBs."""
     X = np.random.default_rng(0).normal(size=(2, 3))
     model = make("sh", 7).fit(X)
     assert model.encode(X).shape == (2, 1)

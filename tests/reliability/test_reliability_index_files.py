@@ -108,21 +108,7 @@ EDITS = {
 }
 
 
-KNOWN_BUGS = {
-    "missing_ntotal": "BUG (index/io.py, index helper): a well-signed header without 'ntotal' "
-    "raises KeyError instead of IndexFileError",
-}
-
-
-@pytest.mark.parametrize(
-    "edit",
-    [
-        pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[e]))
-        if e in KNOWN_BUGS
-        else e
-        for e in sorted(EDITS)
-    ],
-)
+@pytest.mark.parametrize("edit", sorted(EDITS))
 def test_foreign_header_is_refused_clearly(saved, tmp_path, edit, guarded, cases):
     cases["index_file.foreign_header"] += 1
     func, word = EDITS[edit]

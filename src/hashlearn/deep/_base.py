@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from hashlearn._validation import check_float32_range
 from hashlearn.base import BaseHasher
+from hashlearn.persistence import ModelFileError
 
 MODULE_PREFIX = "module."
 
@@ -43,6 +45,8 @@ class TorchHasher(BaseHasher):
         module.eval()
         device = next(module.parameters()).device
         dtype = next(module.parameters()).dtype
+        if dtype == torch.float32:
+            check_float32_range(X)
         outputs = []
         for start in range(0, X.shape[0], self.batch_size_project):
             chunk = torch.as_tensor(X[start : start + self.batch_size_project], dtype=dtype)
@@ -59,11 +63,20 @@ class TorchHasher(BaseHasher):
         return arrays, state
 
     def _set_state(self, arrays: dict[str, np.ndarray], state: dict[str, Any]) -> None:
-        weights = {k[len(MODULE_PREFIX):]: torch.from_numpy(v.copy())
-                   for k, v in arrays.items() if k.startswith(MODULE_PREFIX)}
+        weights = {
+            k[len(MODULE_PREFIX) :]: torch.from_numpy(v.copy())
+            for k, v in arrays.items()
+            if k.startswith(MODULE_PREFIX)
+        }
         rest = {k: v for k, v in arrays.items() if not k.startswith(MODULE_PREFIX)}
         super()._set_state(rest, state)
-        module = self._build_module(int(self.n_features_in_))
-        module.load_state_dict(weights)
-        dtype = next(iter(weights.values())).dtype if weights else torch.float32
-        self.module_ = module.to(dtype).eval()
+        n_features = getattr(self, "n_features_in_", None)
+        if not isinstance(n_features, int) or n_features < 1:
+            raise ModelFileError("model state has no valid 'n_features_in_' (edited or corrupted)")
+        module = self._build_module(n_features)
+        try:
+            module.load_state_dict(weights)
+        except RuntimeError as exc:
+            raise ModelFileError(f"model weights do not fit the network: {exc}") from None
+        floats = [w.dtype for w in weights.values() if w.is_floating_point()]
+        self.module_ = module.to(floats[0] if floats else torch.float32).eval()

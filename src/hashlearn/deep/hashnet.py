@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from hashlearn._registry import register
-from hashlearn._validation import check_features, check_labels
+from hashlearn._validation import check_features, check_float32_range, check_labels
 from hashlearn.deep._base import TorchHasher, default_device
 from hashlearn.deep.backbones import FeatureMLP
 from hashlearn.deep.heads import HashHead
@@ -83,7 +83,7 @@ class PairwiseHasher(TorchHasher):
     def fit(self, X: Any, y: Any) -> PairwiseHasher:
         """Train on features ``X`` (n, d) with labels ``y`` (1-D classes or 2-D 0/1)."""
         self._validate_n_bits()
-        X = check_features(X).astype(np.float32)
+        X = check_float32_range(check_features(X)).astype(np.float32)
         y = check_labels(y, X.shape[0])
         seed = 0 if self.random_state is None else int(self.random_state)
         if not 0 <= float(self.val_size) < 1:

@@ -83,6 +83,9 @@ def save_index(index: FlatIndex, path: str | os.PathLike[str]) -> None:
         handle.write(digest.digest())
 
 
+_HEADER_FIELDS = ("kind", "n_bits", "n_bytes", "ntotal", "has_ids")
+
+
 def _parse(data: bytes, path: Path) -> tuple[dict[str, Any], memoryview]:
     if len(data) < _PREFIX.size + _DIGEST or data[:8] != MAGIC:
         raise IndexFileError(f"{path} is not a hashlearn index file (bad magic or too short)")
@@ -98,6 +101,9 @@ def _parse(data: bytes, path: Path) -> tuple[dict[str, Any], memoryview]:
         meta = json.loads(data[_PREFIX.size : _PREFIX.size + header_len])
     except ValueError as exc:
         raise IndexFileError(f"{path} has an unreadable header: {exc}") from None
+    missing = [k for k in _HEADER_FIELDS if k not in meta] if isinstance(meta, dict) else ["all"]
+    if missing:
+        raise IndexFileError(f"{path}: header lacks the field(s) {', '.join(missing)}")
     payload = memoryview(data)[_PREFIX.size + header_len : body_end]
     expected = meta["ntotal"] * (meta["n_bytes"] + (8 if meta["has_ids"] else 0))
     if len(payload) != expected:
