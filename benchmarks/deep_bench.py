@@ -5,6 +5,7 @@ Usage (run in the background with few threads; results go to a JSON file)::
     HASHLEARN_DATA=/work/shared/data nohup python benchmarks/deep_bench.py cifar \
         --extractor efficientnet-lite0 --bits 12 24 32 48 --threads 1 \
         --out benchmarks/results/deep_cifar.json > /tmp/deep_bench.log 2>&1 &
+    python benchmarks/deep_bench.py tune --methods hashnet dhn --bits 32 48   # validation-picked
     python benchmarks/deep_bench.py ablation --extractor efficientnet-lite0 --bits 32
     python benchmarks/deep_bench.py e2e-speed --size 128 --batch 32 --batches 3
     python benchmarks/deep_bench.py imagenet-synthetic   # mAP@1000 protocol path on stand-in data
@@ -123,6 +124,47 @@ def run_ablation(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+#: the grid of ``tune``: training budget, step size and head width of the feature MLP
+TUNE_GRID: list[dict[str, Any]] = [
+    {"epochs": 60, "learning_rate": 0.003, "hidden_sizes": (1024,)},
+    {"epochs": 150, "learning_rate": 0.003, "hidden_sizes": (1024,)},
+    {"epochs": 150, "learning_rate": 0.01, "hidden_sizes": (1024,)},
+    {"epochs": 150, "learning_rate": 0.003, "hidden_sizes": ()},
+]
+
+
+def run_tune(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Pick each method's settings on the validation split carved from the training
+    images (``val_size``; never the queries), then report the test mAP of the pick."""
+    X, y, p = load(args.extractor, args.protocol)
+    rows = []
+    for n_bits in args.bits:
+        for name in args.methods:
+            trials = []
+            for params in TUNE_GRID:
+                model, seconds = fit(name, n_bits, X[p.train_idx], y[p.train_idx], **params)
+                best_val = max(row["val_map"] for row in model.history_)
+                trials.append((best_val, seconds, params, model))
+                print(f"{name} {n_bits} bits {params}: best validation mAP {best_val:.4f}")
+            best_val, seconds, params, model = max(trials, key=lambda t: t[0])
+            row = {
+                "method": name,
+                "bits": n_bits,
+                "chosen": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+                "val_map": best_val,
+                "fit_s": seconds,
+                **evaluate(model, X, y, p, n_bits),
+            }
+            rows.append(row)
+            print(
+                f"{name:8s} {n_bits:2d} bits  chosen {row['chosen']}  val mAP {best_val:.4f}  "
+                f"test mAP {row['map']:.4f}  P@r2 {row['precision_at_radius_2']:.4f}  DHN paper "
+                f"{DHN_PAPER.get(n_bits, float('nan')):.3f}",
+                flush=True,
+            )
+    return rows
+
+
 def run_e2e_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Images/second of one SGD step of EfficientNet-Lite0 + hash head (train mode)."""
     from hashlearn.deep.backbones import PooledCNN, image_transform
@@ -182,7 +224,9 @@ def run_imagenet_synthetic(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["cifar", "ablation", "e2e-speed", "imagenet-synthetic"])
+    ap.add_argument(
+        "what", choices=["cifar", "tune", "ablation", "e2e-speed", "imagenet-synthetic"]
+    )
     ap.add_argument("--extractor", default="efficientnet-lite0")
     ap.add_argument("--protocol", default="cifar10-1k")
     ap.add_argument("--bits", type=int, nargs="+", default=[12, 24, 32, 48])
@@ -196,6 +240,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     runner = {
         "cifar": run_cifar,
+        "tune": run_tune,
         "ablation": run_ablation,
         "e2e-speed": run_e2e_speed,
         "imagenet-synthetic": run_imagenet_synthetic,
