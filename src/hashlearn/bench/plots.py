@@ -69,7 +69,7 @@ def plot_metric_vs_bits(result: dict[str, Any], metric: str, path: Path) -> Path
             color=colours[method],
             label=f"{method} (ours)",
         )
-    for method, points in sorted(_published_points(result, metric).items()):
+    for (method, kind), points in sorted(_published_points(result, metric).items()):
         bits = sorted(points)
         ax.plot(
             bits,
@@ -78,7 +78,7 @@ def plot_metric_vs_bits(result: dict[str, Any], metric: str, path: Path) -> Path
             marker="s",
             fillstyle="none",
             color=colours.get(method),
-            label=f"{method} (published)",
+            label=f"{method} ({kind})",
         )
     ax.set_xlabel("code length (bits)")
     ax.set_ylabel(METRIC_LABELS.get(metric, metric))
@@ -88,17 +88,20 @@ def plot_metric_vs_bits(result: dict[str, Any], metric: str, path: Path) -> Path
     )
     ax.set_xticks(sorted({r["n_bits"] for r in result["records"]}))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
 
 
-def _published_points(result: dict[str, Any], metric: str) -> dict[str, dict[int, float]]:
-    points: dict[str, dict[int, float]] = defaultdict(dict)
+def _published_points(
+    result: dict[str, Any], metric: str
+) -> dict[tuple[str, str], dict[int, float]]:
+    """{(method, "published" or "authors' code"): {n_bits: value}} for the methods we ran."""
+    points: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
     ours = {r["method"] for r in result["records"]}
     for row in result.get("published", []):
         if row["metric"] == metric and row["method"] in ours:
             kind = "authors' code" if "authors' code" in row["source"] else "published"
-            points[f"{row['method']} ({kind})"].setdefault(row["n_bits"], row["value"])
+            points[(row["method"], kind)].setdefault(row["n_bits"], row["value"])
     return points
 
 
