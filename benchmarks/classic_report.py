@@ -49,9 +49,10 @@ def main() -> None:
     print(tables(records))
     for r in records:
         if r.get("bench", "").startswith("itq_speed"):
+            rows = r["bench"].split("_")[2].split("x")[0]
             print(
-                f"\nITQ 60,000 x 784 -> 32 bits: ours {r['ours_s']:.1f} s, faiss "
-                f"{r['faiss_s']:.1f} s, ratio ours/faiss {r['ratio_ours_over_faiss']:.2f}"
+                f"\nITQ {int(rows):,} x 784 -> 32 bits: ours {r['ours_s']:.2f} s, faiss "
+                f"{r['faiss_s']:.2f} s, ratio ours/faiss {r['ratio_ours_over_faiss']:.2f}"
             )
 
 
