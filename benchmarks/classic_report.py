@@ -33,7 +33,8 @@ def tables(records: list[dict]) -> str:
         ]
         pub = PUBLISHED_P_R2_32.get((method, train), "")
         lines.append(f"| {method} | {train} | " + " | ".join(vals) + f" | {pub} |")
-    lines += ["", "| method | train | bits | train s | encode 70k s | fit peak MB |", "|---" * 6 + "|"]
+    head = "| method | train | bits | train s | encode 70k s | fit peak MB |"
+    lines += ["", head, "|---" * 6 + "|"]
     for (method, train), cells in rows.items():
         for b, r in sorted(cells.items()):
             lines.append(

@@ -22,7 +22,7 @@ from hashlearn.codes import binarize, pack_bits
 from hashlearn.persistence import save_model_folder
 
 
-class BaseHasher(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+class BaseHasher(TransformerMixin, BaseEstimator):
     """Base class of all hashers: real projection -> bits -> packed codes.
 
     Subclasses set ``method_name`` (the registry name), store hyper-parameters

@@ -24,7 +24,7 @@ def _flip(E: np.ndarray, h: np.ndarray, i: int, inv_b: float, apply: bool) -> fl
 
 
 @numba.njit(cache=True)
-def _sweep(E, h, order, alphas, inv_b):  # type: ignore[no-untyped-def]
+def _sweep(E, h, order, alphas, inv_b):
     """Best prefix of flips along ``order``: (its length, its cost change); no writes.
 
     Flipping a set F changes only pairs with one end in F, so adding point i to
@@ -49,7 +49,7 @@ def _sweep(E, h, order, alphas, inv_b):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def best_step(E, h, y, k, inv_b):  # type: ignore[no-untyped-def]
+def best_step(E, h, y, k, inv_b):
     """Optimal change ``alpha`` of one weight: ``y + alpha k`` flips bits at ``-y/k``.
 
     ``E`` (residual target - Hamming/b over pairs) and ``h`` (0/1 bits) are
