@@ -98,21 +98,27 @@ def check_features(
     return arr
 
 
-def check_float32_range(X: np.ndarray, name: str = "X") -> np.ndarray:
-    """Raise a clear error where ``X`` holds values that float32 cannot represent.
+def check_max_abs(X: np.ndarray, limit: float, advice: str, name: str = "X") -> np.ndarray:
+    """Raise a clear error where ``|X|`` exceeds ``limit``; ``advice`` says why and what to do.
 
-    Models that compute in float32 would otherwise turn them into inf and NaN codes.
+    >>> check_max_abs(np.ones((1, 2)), 10.0, "rescale").shape
+    (1, 2)
+    """
+    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    if largest > limit:
+        raise ValueError(f"{name} has values up to {largest:.3g}; {advice}")
+    return X
+
+
+def check_float32_range(X: np.ndarray, name: str = "X") -> np.ndarray:
+    """Refuse values that float32 cannot represent (they would become inf and NaN codes).
 
     >>> check_float32_range(np.ones((1, 2))).shape
     (1, 2)
     """
     limit = float(np.finfo(np.float32).max)
-    if X.size and float(np.max(np.abs(X))) > limit:
-        raise ValueError(
-            f"{name} has values beyond the float32 range (|x| > {limit:.3g}), "
-            "which this model computes in: rescale the features"
-        )
-    return X
+    advice = f"this model computes in float32 (|x| <= {limit:.3g}): rescale the features"
+    return check_max_abs(X, limit, advice, name)
 
 
 def check_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:

@@ -101,7 +101,9 @@ def _parse(data: bytes, path: Path) -> tuple[dict[str, Any], memoryview]:
         meta = json.loads(data[_PREFIX.size : _PREFIX.size + header_len])
     except ValueError as exc:
         raise IndexFileError(f"{path} has an unreadable header: {exc}") from None
-    missing = [k for k in _HEADER_FIELDS if k not in meta] if isinstance(meta, dict) else ["all"]
+    if not isinstance(meta, dict):
+        raise IndexFileError(f"{path}: header is not a JSON object")
+    missing = [k for k in _HEADER_FIELDS if k not in meta]
     if missing:
         raise IndexFileError(f"{path}: header lacks the field(s) {', '.join(missing)}")
     payload = memoryview(data)[_PREFIX.size + header_len : body_end]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from hashlearn._validation import check_features
+from hashlearn._validation import check_features, check_max_abs
 from hashlearn.deep._base import TorchHasher
 from hashlearn.deep.bdnn.checkpoint import fingerprint
 from hashlearn.deep.bdnn.network import (
@@ -194,12 +194,11 @@ MAX_ABS_INPUT = 1e15
 
 
 def _check_magnitude(X: np.ndarray, name: str) -> None:
-    largest = float(np.abs(X).max()) if X.size else 0.0
-    if largest > MAX_ABS_INPUT:
-        raise ValueError(
-            f"{name} has values up to {largest:.3g}; BDNN trains in floating point and "
-            f"needs |values| <= {MAX_ABS_INPUT:.0e}: standardise or rescale the features"
-        )
+    advice = (
+        f"BDNN trains in floating point and needs |values| <= {MAX_ABS_INPUT:.0e}: "
+        "standardise or rescale the features"
+    )
+    check_max_abs(X, MAX_ABS_INPUT, advice, name)
 
 
 @torch.no_grad()
