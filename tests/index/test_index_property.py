@@ -91,3 +91,17 @@ def test_remove_ids_matches_rebuilt_index(kind, c, data, ref):
     want_d, want_i = ref.knn(db[keep], ids[keep], queries, c["n_bits"], c["k"])
     np.testing.assert_array_equal(found, want_i)
     np.testing.assert_array_equal(distances, want_d)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 12), st.data())
+def test_substring_keys_match_unpacked_bits(n_bytes, data):
+    """MIH's substring keys are bits b0:b1 of the faiss bit order, bit b0 lowest."""
+    from hashlearn.index._mih_kernels import extract_keys
+
+    b0 = data.draw(st.integers(0, 8 * n_bytes - 1))
+    b1 = data.draw(st.integers(b0 + 1, min(8 * n_bytes, b0 + 64)))
+    rows = np.random.default_rng(b0 * 97 + b1).integers(0, 256, (5, n_bytes), dtype=np.uint8)
+    bits = np.unpackbits(rows, axis=1, bitorder="little")[:, b0:b1].astype(np.uint64)
+    want = (bits << np.arange(b1 - b0, dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+    assert extract_keys(rows, b0, b1).tolist() == want.tolist()

@@ -5,6 +5,9 @@ their substring ``j`` (``order[j]``). Bucket bounds live in ``bstart`` from
 ``base[j]`` on: a *direct* table (short substrings) has ``2**s + 1`` bounds,
 indexed by the substring value; a *sorted* table keeps its distinct values in
 ``keys[ks[j]:ks[j + 1]]`` (binary search) and one bound per value plus one.
+The tables travel as one tuple ``tab = (keys, bstart, ks, base, order, sizes,
+direct, bit_bounds)``; substring ``j`` is bits ``bit_bounds[j]:bit_bounds[j + 1]``
+of the code, and the kernels cut each query's substrings themselves.
 
 Generalised pigeonhole (Norouzi et al., 2012): write ``r = m * q + a`` with
 ``0 <= a < m``. A row within distance ``r`` of the query is within ``q`` on
@@ -26,17 +29,32 @@ _PROBE_COST = 1024
 _ROW_COST = 8
 
 
+@njit(inline="always")
+def _sub_key(row_u8, b0, b1):
+    """Bits ``b0:b1`` (at most 64) of one packed row as an integer (bit ``b0`` lowest)."""
+    key, shift = np.uint64(0), -(b0 & 7)
+    for byte in range(b0 >> 3, (b1 + 7) >> 3):
+        value = np.uint64(row_u8[byte])
+        key |= value >> np.uint64(-shift) if shift < 0 else value << np.uint64(shift)
+        shift += 8
+    if b1 - b0 < 64:
+        key &= (np.uint64(1) << np.uint64(b1 - b0)) - np.uint64(1)
+    return key
+
+
 @njit(cache=True)
 def extract_keys(rows_u8, b0, b1):
     """Bits ``b0:b1`` of each packed row as an integer (bit ``b0`` lowest)."""
-    out = np.zeros(rows_u8.shape[0], np.uint64)
+    out = np.empty(rows_u8.shape[0], np.uint64)
     for i in range(rows_u8.shape[0]):
-        key = np.uint64(0)
-        for b in range(b0, b1):
-            bit = (rows_u8[i, b >> 3] >> (b & 7)) & 1
-            key |= np.uint64(bit) << np.uint64(b - b0)
-        out[i] = key
+        out[i] = _sub_key(rows_u8[i], b0, b1)
     return out
+
+
+@njit(inline="always")
+def _query_key(tab, q_u8, qi, j):
+    """Substring ``j`` of query ``qi`` (substring bit bounds in ``tab[7]``)."""
+    return _sub_key(q_u8[qi], tab[7][j], tab[7][j + 1])
 
 
 @njit(cache=True)
@@ -117,25 +135,27 @@ def _sort_pairs(bd, bp, c, n):
 
 
 @njit(cache=True)
-def _range_one(tab, qk, flat, q, qi, wit, radius):
-    m = qk.shape[0]
+def _range_one(tab, q_u8, flat, q, qi, wit, radius):
+    m = tab[5].shape[0]
     c = 0
     bd, bp, no_stamp = np.empty(64, np.int32), np.empty(64, np.int64), np.empty(0, np.int64)
     for step in range(radius + 1):
         e, j = divmod(step, m)
-        bd, bp, c, _ = _probe(tab, j, qk[j], e, flat, q, qi, wit, no_stamp, 0, radius, bd, bp, c)
+        qkey = _query_key(tab, q_u8, qi, j)
+        bd, bp, c, _ = _probe(tab, j, qkey, e, flat, q, qi, wit, no_stamp, 0, radius, bd, bp, c)
     return _sort_pairs(bd, bp, c, flat.shape[0] // len(wit))
 
 
 @njit(cache=True)
-def _knn_one(tab, qk, flat, q, qi, wit, k, n_bits, stamp, sid, budget):
+def _knn_one(tab, q_u8, flat, q, qi, wit, k, n_bits, stamp, sid, budget):
     """Exact top-k by growing the radius; ``None``-like empty result when over budget."""
-    m = qk.shape[0]
+    m = tab[5].shape[0]
     bd, bp = np.empty(256, np.int32), np.empty(256, np.int64)
     c, work, radius = 0, 0, 0
     for radius in range(n_bits + 1):
         e, j = divmod(radius, m)
-        bd, bp, c, w = _probe(tab, j, qk[j], e, flat, q, qi, wit, stamp, sid, n_bits, bd, bp, c)
+        qkey = _query_key(tab, q_u8, qi, j)
+        bd, bp, c, w = _probe(tab, j, qkey, e, flat, q, qi, wit, stamp, sid, n_bits, bd, bp, c)
         work += w
         if np.sum(bd[:c] <= radius) >= k:
             break
@@ -147,15 +167,15 @@ def _knn_one(tab, qk, flat, q, qi, wit, k, n_bits, stamp, sid, budget):
 
 
 @njit(parallel=True, cache=True)
-def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):
+def knn_mih(tab, db, q, k, n_bits, n_chunks, budget, od, op, wit):
     """Exact kNN for every query; returns a mask of the queries that ran over ``budget``."""
-    flat = db.ravel()
+    flat, q_u8 = db.ravel(), q.view(np.uint8)
     nq = q.shape[0]
     over = np.zeros(nq, np.bool_)
     for ci in prange(n_chunks):
         stamp = np.full(db.shape[0], -1, np.int64)
         for qi in range(nq * ci // n_chunks, nq * (ci + 1) // n_chunks):
-            d, p, ok = _knn_one(tab, qkeys[qi], flat, q, qi, wit, k, n_bits, stamp, qi, budget)
+            d, p, ok = _knn_one(tab, q_u8, flat, q, qi, wit, k, n_bits, stamp, qi, budget)
             if ok:
                 od[qi, : d.shape[0]] = d
                 op[qi, : p.shape[0]] = p
@@ -164,14 +184,14 @@ def knn_mih(tab, qkeys, db, q, k, n_bits, n_chunks, budget, od, op, wit):
 
 
 @njit(parallel=True, cache=True)
-def range_mih(tab, qkeys, db, q, radius, wit):
+def range_mih(tab, db, q, radius, wit):
     """Exact radius search; returns CSR ``(lims, distances, rows)`` sorted by (distance, row)."""
-    flat = db.ravel()
+    flat, q_u8 = db.ravel(), q.view(np.uint8)
     nq = q.shape[0]
     per_d = [np.empty(0, np.int32) for _ in range(nq)]
     per_p = [np.empty(0, np.int64) for _ in range(nq)]
     for qi in prange(nq):
-        per_d[qi], per_p[qi] = _range_one(tab, qkeys[qi], flat, q, qi, wit, radius)
+        per_d[qi], per_p[qi] = _range_one(tab, q_u8, flat, q, qi, wit, radius)
     lims = np.zeros(nq + 1, np.int64)
     for qi in range(nq):
         lims[qi + 1] = lims[qi] + per_d[qi].shape[0]
@@ -214,18 +234,27 @@ def _sort_unique(bd, bp, c):
 
 
 @njit(parallel=True, cache=True)
-def range_mih_small(tab, qkeys, db, q, radius, bd, bp, counts, wit):
+def range_mih_small(tab, db, q, radius, bd, bp, counts, wit):
     """Radius search into fixed buffers (nq, cap): ``counts[i]`` is -1 where they overflowed."""
     flat = db.ravel()
-    sizes, m = tab[5], qkeys.shape[1]
+    sizes, m, q_u8 = tab[5], tab[5].shape[0], q.view(np.uint8)
     for qi in prange(q.shape[0]):
         c = 0
         for step in range(radius + 1):
             e, j = divmod(step, m)
+            qkey = _query_key(tab, q_u8, qi, j)
             if e == 0:
-                c = _visit(tab, j, qkeys[qi, j], flat, q, qi, wit, radius, bd[qi], bp[qi], c)
+                c = _visit(tab, j, qkey, flat, q, qi, wit, radius, bd[qi], bp[qi], c)
             elif e <= sizes[j]:
                 for mask in _flip_masks(sizes[j], e):
-                    key = qkeys[qi, j] ^ mask
+                    key = qkey ^ mask
                     c = _visit(tab, j, key, flat, q, qi, wit, radius, bd[qi], bp[qi], c)
         counts[qi] = _sort_unique(bd[qi], bp[qi], c) if c <= bd.shape[1] else -1
+
+
+@njit(cache=True)
+def gather_small(bd, bp, counts, lims, out_d, out_p):
+    """Copy each query's buffered results (``counts[i] >= 0``) to its CSR slot."""
+    for qi in range(counts.shape[0]):
+        for t in range(counts[qi]):
+            out_d[lims[qi] + t], out_p[lims[qi] + t] = bd[qi, t], bp[qi, t]

@@ -27,6 +27,9 @@ __all__ = ["MultiIndexHashing", "default_n_tables"]
 _FLAT_PROBE_SHARE = 1 / 1024
 # Substrings of at most this many bits get a direct-address table (2**s + 1 bounds).
 _DIRECT_MAX_BITS = 26
+# ... and at most this many buckets per row: a 22-bit table over 1M rows (the third
+# substring of a 64-bit code) stays direct, one look-up instead of a binary search.
+_DIRECT_PER_ROW = 8
 _SMALL = 32  # results per query held in the fast radius-search buffers
 _CHUNK = 1 << 16  # queries per radius-search batch (bounds the buffers' memory)
 
@@ -101,7 +104,7 @@ class MultiIndexHashing(FlatIndex):
         pos_type = np.int32 if self.ntotal < 2**31 else np.int64
         order = np.empty((self.m, self.ntotal), pos_type)
         sizes = np.diff(bounds)
-        direct = (sizes <= _DIRECT_MAX_BITS) & (2.0**sizes <= 4 * max(self.ntotal, 1))
+        direct = (sizes <= _DIRECT_MAX_BITS) & (2.0**sizes <= _DIRECT_PER_ROW * max(self.ntotal, 1))
         keys, bstart, ks, base = [], [], [0], [0]
         for j in range(self.m):
             sub = mk.extract_keys(rows_u8, bounds[j], bounds[j + 1])
@@ -118,18 +121,13 @@ class MultiIndexHashing(FlatIndex):
             base.append(base[-1] + bounds_j.size)
         key_array = np.concatenate(keys) if keys else np.zeros(0, np.uint64)
         as_int = lambda values: np.array(values, np.int64)  # noqa: E731
-        return key_array, np.concatenate(bstart), as_int(ks), as_int(base), order, sizes, direct
+        tables = (key_array, np.concatenate(bstart), as_int(ks), as_int(base), order, sizes)
+        return (*tables, direct, bounds)
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the codes, ids and hash tables (tables built if needed)."""
         return super().nbytes + sum(a.nbytes for a in self._tab())
-
-    def _query_keys(self, q: np.ndarray) -> np.ndarray:
-        bounds, q_u8 = self._bounds(), q.view(np.uint8)
-        return np.stack(
-            [mk.extract_keys(q_u8, bounds[j], bounds[j + 1]) for j in range(self.m)], axis=1
-        ).reshape(q.shape[0], self.m)
 
     def _n_chunks(self, nq: int) -> int:
         return max(1, min(nq, numba.get_num_threads()))
@@ -142,7 +140,7 @@ class MultiIndexHashing(FlatIndex):
         if self.ntotal and q.shape[0]:
             wit = (0,) * q.shape[1]
             budget = self.ntotal
-            args = (self._tab(), self._query_keys(q), self._rows, q, k, self.n_bits)
+            args = (self._tab(), self._rows, q, k, self.n_bits)
             over = mk.knn_mih(*args, self._n_chunks(q.shape[0]), budget, od, op, wit)
             if over.any():  # probing would cost more than a scan: batch them through the scan
                 od[over], op[over] = _kernels.knn_search(
@@ -153,8 +151,8 @@ class MultiIndexHashing(FlatIndex):
     search.__doc__ = FlatIndex.search.__doc__
 
     def _probe_count(self, radius: int) -> int:
-        sizes = np.diff(self._bounds())
-        return sum(math.comb(int(sizes[s % self.m]), s // self.m) for s in range(radius + 1))
+        sizes, m = np.diff(self._bounds()), self.m
+        return sum(math.comb(int(sizes[s % m]), s // m) for s in range(radius + 1))
 
     def range_search(self, queries: Any, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         q = self._queries(queries)
@@ -164,6 +162,9 @@ class MultiIndexHashing(FlatIndex):
         if self.ntotal == 0 or q.shape[0] == 0:
             return np.zeros(q.shape[0] + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.int64)
         parts = [self._range_chunk(q[s : s + _CHUNK], radius) for s in range(0, len(q), _CHUNK)]
+        if len(parts) == 1:
+            lims, distances, positions = parts[0]
+            return lims, distances, self._map_ids(positions)
         counts = np.concatenate([np.diff(lims) for lims, _, _ in parts])
         lims = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         distances = np.concatenate([d for _, d, _ in parts])
@@ -171,21 +172,21 @@ class MultiIndexHashing(FlatIndex):
 
     def _range_chunk(self, q: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
         """Fixed small buffers per query; the few queries that overflow them run again."""
-        nq, tab, keys, wit = q.shape[0], self._tab(), self._query_keys(q), (0,) * q.shape[1]
+        nq, tab, wit = q.shape[0], self._tab(), (0,) * q.shape[1]
         bd, bp = np.empty((nq, _SMALL), np.int32), np.empty((nq, _SMALL), np.int64)
         counts = np.empty(nq, np.int64)
         with numba.parallel_chunksize(64):
-            mk.range_mih_small(tab, keys, self._rows, q, radius, bd, bp, counts, wit)
+            mk.range_mih_small(tab, self._rows, q, radius, bd, bp, counts, wit)
         over = np.flatnonzero(counts < 0)
-        small = np.maximum(counts, 0)
+        small = np.maximum(counts, 0)  # results held in the buffers (none where they overflowed)
         if over.size:
             with numba.parallel_chunksize(1):
-                big = mk.range_mih(tab, keys[over], self._rows, q[over], radius, wit)
+                big = mk.range_mih(tab, self._rows, q[over], radius, wit)
             counts[over] = np.diff(big[0])
-        lims = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        lims = np.zeros(nq + 1, np.int64)
+        np.cumsum(counts, out=lims[1:])
         out_d, out_p = np.empty(lims[-1], np.int32), np.empty(lims[-1], np.int64)
-        rows, cols = np.nonzero(np.arange(_SMALL) < small[:, None])
-        out_d[lims[rows] + cols], out_p[lims[rows] + cols] = bd[rows, cols], bp[rows, cols]
+        mk.gather_small(bd, bp, small, lims, out_d, out_p)
         for i, qi in enumerate(over):
             src = slice(big[0][i], big[0][i + 1])
             out_d[lims[qi] : lims[qi + 1]], out_p[lims[qi] : lims[qi + 1]] = (
