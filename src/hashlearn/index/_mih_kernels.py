@@ -51,6 +51,16 @@ def extract_keys(rows_u8, b0, b1):
     return out
 
 
+@njit(cache=True)
+def counting_order(keys, bucket_bounds, out):
+    """Rows sorted by key, stably, given where each key's bucket starts (direct tables)."""
+    free = bucket_bounds[:-1].copy()
+    for i in range(keys.shape[0]):
+        key = keys[i]
+        out[free[key]] = i
+        free[key] += 1
+
+
 @njit(inline="always")
 def _query_key(tab, q_u8, qi, j):
     """Substring ``j`` of query ``qi`` (substring bit bounds in ``tab[7]``)."""

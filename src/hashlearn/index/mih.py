@@ -108,11 +108,12 @@ class MultiIndexHashing(FlatIndex):
         keys, bstart, ks, base = [], [], [0], [0]
         for j in range(self.m):
             sub = mk.extract_keys(rows_u8, bounds[j], bounds[j + 1])
-            order[j] = np.argsort(sub, kind="stable")
             if direct[j]:
                 counts = np.bincount(sub.astype(np.int64), minlength=2 ** int(sizes[j]))
                 bounds_j = np.concatenate([[0], np.cumsum(counts)])
+                mk.counting_order(sub, bounds_j, order[j])
             else:
+                order[j] = np.argsort(sub, kind="stable")
                 uniq, first = np.unique(sub[order[j]], return_index=True)
                 keys.append(uniq)
                 bounds_j = np.append(first, self.ntotal)
