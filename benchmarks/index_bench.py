@@ -170,7 +170,9 @@ def radius_rows(faiss: Any, db: np.ndarray, q: np.ndarray, repeat: int) -> list[
             fmh.nflip = r // mih.m
             t_f, (lims, _, ids) = best_time(lambda r=r: fmh.range_search(q, r + 1), repeat)  # < r+1
             row.update(
-                qps_faiss_mh=q.shape[0] / t_f, recall_faiss_mh=recall(lims, ids, want[0], want[2])
+                qps_faiss_mh=q.shape[0] / t_f,
+                recall_faiss_mh=recall(lims, ids, want[0], want[2]),
+                ratio_mih=t_f / t_mih,
             )
         rows.append(row)
     return rows
