@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from hashlearn.deep.bdnn.network import BDNNEncoder, identity_decoder
-from hashlearn.deep.bdnn.objective import Lambdas, bdnn_cost, similarity_term
+from hashlearn.deep.bdnn.objective import Lambdas, Reconstruction, bdnn_cost, similarity_term
 from hashlearn.deep.bdnn.similarity import (
     ChunkedSimilarity,
     class_similarity,
@@ -59,7 +59,9 @@ def test_cost_matches_literal_formula_uh_and_sh(tiny):
     y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 0, 1])
     H = net(X)
     weights = [layer.weight for layer in net.layers]
-    uh = bdnn_cost(H, B, [*weights, dec[0]], lam, X=X, decoder=tuple(dec))["total"]
+    recon = Reconstruction.of(X, B, block=4)  # blocks of 4 rows: the blocked sums are tested too
+    uh = bdnn_cost(H, B, [*weights, dec[0]], lam, reconstruction=recon, decoder=tuple(dec))
+    uh = uh["total"]
     expected_uh = _dense_cost(H, B, [*weights, dec[0]], lam, X=X, dec=dec)
     sh = bdnn_cost(H, B, weights, lam, sim=class_similarity(y, F64))["total"]
     expected_sh = _dense_cost(H, B, weights, lam, S=_dense_similarity(y, "class"))
@@ -89,7 +91,8 @@ def test_cost_gradient_matches_finite_differences(tiny, supervised):
         if supervised:
             return bdnn_cost(H, B, weights, lam, sim=sim)["total"]
         W4, c4 = params[len(names) :]
-        return bdnn_cost(H, B, [*weights, W4], lam, X=X, decoder=(W4, c4))["total"]
+        recon = Reconstruction.of(X, B)
+        return bdnn_cost(H, B, [*weights, W4], lam, reconstruction=recon, decoder=(W4, c4))["total"]
 
     params = [p.detach().clone().requires_grad_() for p in net.parameters()]
     if not supervised:

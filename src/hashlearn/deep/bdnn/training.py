@@ -19,7 +19,7 @@ import torch
 from hashlearn.deep.bdnn.bstep import dcc_bstep, sign_pm
 from hashlearn.deep.bdnn.checkpoint import load_checkpoint, save_checkpoint
 from hashlearn.deep.bdnn.network import BDNNEncoder
-from hashlearn.deep.bdnn.objective import Lambdas, bdnn_cost
+from hashlearn.deep.bdnn.objective import Lambdas, Reconstruction, bdnn_cost
 from hashlearn.deep.bdnn.optimise import adam_step, lbfgs_step
 from hashlearn.deep.bdnn.similarity import Similarity
 
@@ -50,6 +50,7 @@ class Problem:
     lambdas: Lambdas
     decoder: list[torch.Tensor] | None = None
     sim: Similarity | None = None
+    _reconstruction: tuple[torch.Tensor, Reconstruction] | None = field(default=None, repr=False)
 
     def params(self) -> list[torch.Tensor]:
         return list(self.net.parameters()) + list(self.decoder or [])
@@ -61,8 +62,19 @@ class Problem:
             X, B = X[index], B[index]
             sim = sim.subset(index) if sim is not None else None
         weights = [layer.weight for layer in self.net.linears] + (self.decoder or [])[:1]
-        decoder = (self.decoder[0], self.decoder[1]) if self.decoder else None
-        return bdnn_cost(self.net(X), B, weights, self.lambdas, X=X, decoder=decoder, sim=sim)
+        decoder = recon = None
+        if self.decoder:
+            decoder = (self.decoder[0], self.decoder[1])
+            recon = Reconstruction.of(X, B) if index is not None else self._full_reconstruction()
+        return bdnn_cost(
+            self.net(X), B, weights, self.lambdas, reconstruction=recon, decoder=decoder, sim=sim
+        )
+
+    def _full_reconstruction(self) -> Reconstruction:
+        """The reconstruction products of the whole set, recomputed when B changes."""
+        if self._reconstruction is None or self._reconstruction[0] is not self.B:
+            self._reconstruction = (self.B, Reconstruction.of(self.X, self.B))
+        return self._reconstruction[1]
 
     def cost(self, index: torch.Tensor | None = None) -> torch.Tensor:
         return self.terms(index)["total"]
