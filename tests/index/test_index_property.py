@@ -11,7 +11,9 @@ from hashlearn.index import FlatIndex, MultiIndexHashing
 
 N_BITS = [1, 7, 8, 12, 63, 64, 65, 100, 256]
 SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
@@ -76,7 +78,9 @@ def test_range_matches_reference(kind, c, radius_choice, ref):
 
 @pytest.mark.parametrize("kind", ["flat", "mih"])
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(c=case, data=st.data())
 def test_remove_ids_matches_rebuilt_index(kind, c, data, ref):
