@@ -137,3 +137,17 @@ def test_list_shows_methods_protocols_datasets():
     assert "digits" in listing["protocols"] and "mnist-10k-5k" in listing["protocols"]
     assert any(d.startswith("digits") for d in listing["datasets"])
     assert "methods: " in invoke("list").stdout
+
+
+def test_bench_keeps_finished_runs_when_a_later_one_fails(tmp_path):
+    """ITQ cannot make 200 bits of 64 features: the three runs before it stay on disk."""
+    result = invoke(
+        "bench", "--protocol", "digits", "--methods", "lsh,itq", "--bits", "8,200",
+        "--out", tmp_path / "r.json", ok=False,
+    )  # fmt: skip
+    assert result.exit_code != 0 and "n_bits <= n_features" in result.output
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert [(r["method"], r["n_bits"]) for r in saved["records"]] == [
+        ("lsh", 8), ("lsh", 200), ("itq", 8)
+    ]  # fmt: skip
+    assert "[3/4] itq 8 bits seed 0: mAP" in result.output

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -150,6 +150,7 @@ def run_benchmark(
     metrics: Sequence[str] = DEFAULT_METRICS,
     features: str = "efficientnet-lite0",
     progress: bool = True,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``protocol`` for every method, code length and seed.
 
@@ -157,6 +158,9 @@ def run_benchmark(
     ----------
     params : per-method hyper-parameters, e.g. ``{"sh-bdnn": {"max_alternations": 5}}``.
     metrics : metric names of :func:`hashlearn.metrics.evaluate_codes`.
+    on_record : called after every finished run with the results so far (the layout
+        of the return value), e.g. to save them: a long benchmark that fails or is
+        stopped keeps what it finished.
 
     Returns ``{"records": [...], "published": [...], "environment": {...}}``.
     """
@@ -167,14 +171,6 @@ def run_benchmark(
     params = params or {}
     jobs = [(s, m, b) for s in seeds for m in methods for b in bits]
     data = load_benchmark_data(protocol, seed=jobs[0][0], data_dir=data_dir, features=features)
-    records, checksums = [], {data.seed: data.checksum}
-    for seed, method, n_bits in tqdm(
-        jobs, desc=f"bench {protocol}", disable=None if progress else True
-    ):
-        if data.seed != seed:
-            data = load_benchmark_data(protocol, seed=seed, data_dir=data_dir, features=features)
-            checksums[seed] = data.checksum
-        records.append(run_one(method, n_bits, seed, data, params.get(method), metrics))
     config = {
         "protocol": protocol,
         "methods": list(methods),
@@ -185,9 +181,26 @@ def run_benchmark(
         "metrics": list(metrics),
         "features": features,
     }
+    records: list[dict[str, Any]] = []
+    checksums = {data.seed: data.checksum}
+    for seed, method, n_bits in tqdm(
+        jobs, desc=f"bench {protocol}", disable=None if progress else True
+    ):
+        if data.seed != seed:
+            data = load_benchmark_data(protocol, seed=seed, data_dir=data_dir, features=features)
+            checksums[seed] = data.checksum
+        records.append(run_one(method, n_bits, seed, data, params.get(method), metrics))
+        if on_record is not None:
+            on_record(_result(records, config, checksums))
+    return _result(records, config, checksums)
+
+
+def _result(
+    records: list[dict[str, Any]], config: dict[str, Any], checksums: dict[int, str]
+) -> dict[str, Any]:
     checksum = ",".join(f"seed {s}: {c}" for s, c in checksums.items())
     return {
-        "records": records,
-        "published": published_for(protocol, None, bits),
+        "records": list(records),
+        "published": published_for(config["protocol"], None, config["bits"]),
         "environment": environment_record(config, checksum),
     }

@@ -89,7 +89,9 @@ def _method_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     show_default=True,
     help="Comma list of metric names (hashlearn.metrics.evaluate_codes).",
 )
-@click.option("--out", required=True, help="Results JSON file.")
+@click.option(
+    "--out", required=True, help="Results JSON file (rewritten after every finished run)."
+)
 @click.option("--report", default=None, help="Also write a report with plots into this folder.")
 def bench(
     protocol: str,
@@ -115,15 +117,30 @@ def bench(
     for needed in ("map", "precision_at_radius_2"):
         if needed not in metric_list:
             metric_list.append(needed)
+    bit_list, seed_list = _int_list(bits, "--bits"), _int_list(seeds, "--seeds")
+    n_jobs = len(method_list) * len(bit_list) * len(seed_list)
+
+    def save_so_far(partial: dict[str, Any]) -> None:
+        """Keep every finished run on disk and say so (also where no progress bar shows)."""
+        atomic_write_json(Path(out), partial)
+        last = partial["records"][-1]
+        click.echo(
+            f"[{len(partial['records'])}/{n_jobs}] {last['method']} {last['n_bits']} bits "
+            f"seed {last['seed']}: mAP {last['metrics']['map']:.4f} "
+            f"({last['train_seconds']:.1f} s), saved to {out}",
+            err=True,
+        )
+
     result = run_benchmark(
         protocol,
         method_list,
-        _int_list(bits, "--bits"),
-        _int_list(seeds, "--seeds"),
+        bit_list,
+        seed_list,
         data_dir,
         _method_params(params),
         metric_list,
         features,
+        on_record=save_so_far,
     )
     atomic_write_json(Path(out), result)
     click.echo(format_table(summary_rows(result)))
