@@ -250,16 +250,15 @@ def select_lambda1(features, labels, proto, n_bits: int, args) -> float:
     for lambda1 in args.tune_lambda1:
         model = hashlearn.create("sh-bdnn", n_bits=n_bits, random_state=args.seed, lambda1=lambda1)
         model.set_params(**bdnn_params(args))
-        start = time.perf_counter()
-        model.fit(features[seen], labels[seen], X_val=features[proto.val_idx],
-                  y_val=labels[proto.val_idx])  # fmt: skip
+        val = {"X_val": features[proto.val_idx], "y_val": labels[proto.val_idx]}
+        seconds = fit_timed(model, features[seen], labels[seen], **val)
         q, db = model.encode(features[proto.val_idx]), model.encode(features[database])
         scores[lambda1] = evaluate_codes(
             q, db, labels[proto.val_idx], labels[database], n_bits=n_bits, metrics=("map",)
         )["map"]
         print(
             f"| lambda1 {lambda1:g} | {n_bits} | held-out validation mAP {scores[lambda1]:.4f} "
-            f"| {time.perf_counter() - start:.0f} s |",
+            f"| {seconds:.0f} s |",
             flush=True,
         )
     return max(scores, key=scores.get)
