@@ -141,8 +141,7 @@ def bench(
         metric_list,
         features,
         on_record=save_so_far,
-    )
-    atomic_write_json(Path(out), result)
+    )  # the last save_so_far wrote every record: no second write
     click.echo(format_table(summary_rows(result)))
     click.echo(f"results: {out}")
     if report:
