@@ -134,7 +134,8 @@ def sh_mnist(args) -> None:
         print(
             row(
                 f"SH-BDNN {args.train} seed {args.seed} patience {args.patience} "
-                f"max {args.max_alternations} alt, L-BFGS {args.pretrain_iter}/{args.wstep_iter}",
+                f"max {args.max_alternations} alt, L-BFGS {args.pretrain_iter}/{args.wstep_iter}"
+                f"{f', hidden {tuple(args.hidden)}' if args.hidden else ''}",
                 n_bits,
                 ours,
                 seconds,
@@ -274,6 +275,7 @@ def bdnn_params(args, **extra) -> dict:
         max_alternations=args.max_alternations,
         n_pretrain_iter=args.pretrain_iter,
         n_wstep_iter=args.wstep_iter,
+        hidden_sizes=tuple(args.hidden) if args.hidden else None,
         **extra,
     )
 
@@ -297,6 +299,10 @@ def main() -> None:
     parser.add_argument("--max-alternations", type=int, default=20)
     parser.add_argument("--pretrain-iter", type=int, default=400)
     parser.add_argument("--wstep-iter", type=int, default=400)
+    parser.add_argument(
+        "--hidden", type=int, nargs=2, default=None,
+        help="hidden layer sizes n1 n2 (default: the authors' table by code length)",
+    )  # fmt: skip
     parser.add_argument("--pca", type=int, default=0, help="sh-cifar: PCA dimension (0: none)")
     parser.add_argument("--peers", nargs="*", default=["sdh", "itq-cca", "ksh", "bre"])
     parser.add_argument(
