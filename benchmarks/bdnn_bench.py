@@ -198,6 +198,7 @@ def sh_cifar(args) -> None:
     if args.pca:
         features = PCAReducer(args.pca).fit(features[proto.train_idx]).transform(features)
     tag = f"effnet-lite0{f' PCA-{args.pca}' if args.pca else ''}"
+    tag += f", hidden {tuple(args.hidden)}" if args.hidden else ""
     yq, ydb = labels[proto.query_idx], labels[proto.database_idx]
     metrics = ("map", "map_bdnn", "precision_at_radius_2")
     for n_bits in args.bits:
