@@ -252,8 +252,8 @@ def select_lambda1(features, labels, proto, n_bits: int, args) -> float:
     database = np.concatenate([seen, unseen])
     scores = {}
     for lambda1 in args.tune_lambda1:
-        model = hashlearn.create("sh-bdnn", n_bits=n_bits, random_state=args.seed, lambda1=lambda1)
-        model.set_params(**bdnn_params(args))
+        model = hashlearn.create("sh-bdnn", n_bits=n_bits, random_state=args.seed)
+        model.set_params(**{**bdnn_params(args), "lambda1": lambda1})
         val = {"X_val": features[proto.val_idx], "y_val": labels[proto.val_idx]}
         seconds = fit_timed(model, features[seen], labels[seen], **val)
         q, db = model.encode(features[proto.val_idx]), model.encode(features[database])
@@ -277,6 +277,7 @@ def bdnn_params(args, **extra) -> dict:
         n_pretrain_iter=args.pretrain_iter,
         n_wstep_iter=args.wstep_iter,
         hidden_sizes=tuple(args.hidden) if args.hidden else None,
+        **({"lambda1": args.lambda1} if args.lambda1 is not None else {}),
         **extra,
     )
 
@@ -304,6 +305,7 @@ def main() -> None:
         "--hidden", type=int, nargs=2, default=None,
         help="hidden layer sizes n1 n2 (default: the authors' table by code length)",
     )  # fmt: skip
+    parser.add_argument("--lambda1", type=float, default=None, help="weight decay (default 1e-5)")
     parser.add_argument("--pca", type=int, default=0, help="sh-cifar: PCA dimension (0: none)")
     parser.add_argument("--peers", nargs="*", default=["sdh", "itq-cca", "ksh", "bre"])
     parser.add_argument(
