@@ -4,9 +4,11 @@ Both share :class:`~hashlearn.deep.bdnn.fitting.BDNNBase`. Parameters common to 
 
 n_bits : code length L.
 hidden_sizes : (n1, n2) or None for the authors' table by L (interpolated elsewhere).
-    The table's small networks underfit large training sets at 8-16 bits: SH-BDNN on
-    all 60,000 MNIST labels at 16 bits scores mAP 0.872 with the table's (90, 30) and
-    0.970 with (120, 50) (benchmarks/results/bdnn.md, section 3).
+    The table's small networks underfit large training sets: SH-BDNN on all 60,000
+    MNIST labels at 16 bits scores mAP 0.872 with the table's (90, 30) and 0.970 with
+    (120, 50); on 1,280-D CIFAR-10 features at 32 bits (lambda1 = 1e-3) it scores 0.655
+    with the table's (120, 50) and 0.674-0.680 with (256, 100)
+    (benchmarks/results/bdnn.md, sections 3a and 2f).
 lambda1..lambda4 : weight decay, binary gap, independence, balance (authors' defaults).
 n_pretrain_iter, n_wstep_iter : L-BFGS iterations of pre-training and of each W-step (400).
 max_alternations : alternations of B-step and W-step after pre-training (20).
