@@ -152,8 +152,8 @@ def sh_mnist(args) -> None:
 
 def uh_mnist(args) -> None:
     Xtr, _, Xte, _ = load_mnist()
-    train = np.random.default_rng(0).permutation(60000)
-    train = train if args.train == "60k" else train[:10000]
+    size = "60k" if args.train == "60k" else "10k"
+    train = np.random.default_rng(0).permutation(60000)[: 60000 if size == "60k" else 10000]
     relevant = knn_relevance(torch.as_tensor(Xte), torch.as_tensor(Xtr), 50)
     for n_bits in args.bits:
         params = dict(n_bits=n_bits, random_state=args.seed, **bdnn_params(args, verbose=True))
@@ -165,7 +165,6 @@ def uh_mnist(args) -> None:
         itq = hashlearn.create("itq", n_bits=n_bits, random_state=args.seed).fit(Xtr[train])
         peer = evaluate(signs(itq, Xte), signs(itq, Xtr), relevant)
         name = "UH-BDNN" + "".join(f" without {t}" for t in args.ablate)
-        size = "60k" if args.train == "60k" else "10k"
         per_alt = np.mean(model.stage_seconds_[1:]) if len(model.stage_seconds_) > 1 else 0
         print(
             row(
