@@ -135,7 +135,7 @@ def sh_mnist(args) -> None:
             row(
                 f"SH-BDNN {args.train} seed {args.seed} patience {args.patience} "
                 f"max {args.max_alternations} alt, L-BFGS {args.pretrain_iter}/{args.wstep_iter}"
-                f"{f', hidden {tuple(args.hidden)}' if args.hidden else ''}",
+                f"{hidden_tag(args)}",
                 n_bits,
                 ours,
                 seconds,
@@ -152,8 +152,9 @@ def sh_mnist(args) -> None:
 
 def uh_mnist(args) -> None:
     Xtr, _, Xte, _ = load_mnist()
-    size = "60k" if args.train == "60k" else "10k"
-    train = np.random.default_rng(0).permutation(60000)[: 60000 if size == "60k" else 10000]
+    n_train = 60000 if args.train == "60k" else 10000
+    size = f"{n_train // 1000}k"
+    train = np.random.default_rng(0).permutation(60000)[:n_train]
     relevant = knn_relevance(torch.as_tensor(Xte), torch.as_tensor(Xtr), 50)
     for n_bits in args.bits:
         params = dict(n_bits=n_bits, random_state=args.seed, **bdnn_params(args, verbose=True))
@@ -168,7 +169,7 @@ def uh_mnist(args) -> None:
         per_alt = np.mean(model.stage_seconds_[1:]) if len(model.stage_seconds_) > 1 else 0
         print(
             row(
-                f"{name} {size} seed {args.seed}",
+                f"{name} {size} seed {args.seed}{hidden_tag(args)}",
                 n_bits,
                 ours,
                 seconds,
@@ -196,8 +197,7 @@ def sh_cifar(args) -> None:
     proto = get_protocol("cifar10-10k")
     if args.pca:
         features = PCAReducer(args.pca).fit(features[proto.train_idx]).transform(features)
-    tag = f"effnet-lite0{f' PCA-{args.pca}' if args.pca else ''}"
-    tag += f", hidden {tuple(args.hidden)}" if args.hidden else ""
+    tag = f"effnet-lite0{f' PCA-{args.pca}' if args.pca else ''}{hidden_tag(args)}"
     yq, ydb = labels[proto.query_idx], labels[proto.database_idx]
     metrics = ("map", "map_bdnn", "precision_at_radius_2")
     for n_bits in args.bits:
@@ -279,6 +279,11 @@ def bdnn_params(args, **extra) -> dict:
         **({"lambda1": args.lambda1} if args.lambda1 is not None else {}),
         **extra,
     )
+
+
+def hidden_tag(args) -> str:
+    """The row label suffix ``, hidden (n1, n2)`` of a run with ``--hidden`` (else empty)."""
+    return f", hidden {tuple(args.hidden)}" if args.hidden else ""
 
 
 def peak_mb() -> float:
