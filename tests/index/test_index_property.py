@@ -77,11 +77,7 @@ def test_range_matches_reference(kind, c, radius_choice, ref):
 
 
 @pytest.mark.parametrize("kind", ["flat", "mih"])
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(SETTINGS, max_examples=25)
 @given(c=case, data=st.data())
 def test_remove_ids_matches_rebuilt_index(kind, c, data, ref):
     index, db, ids, queries = build(kind, c, ref)
@@ -97,7 +93,7 @@ def test_remove_ids_matches_rebuilt_index(kind, c, data, ref):
     np.testing.assert_array_equal(distances, want_d)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(SETTINGS, max_examples=60)
 @given(st.integers(1, 12), st.data())
 def test_substring_keys_match_unpacked_bits(n_bytes, data):
     """MIH's substring keys are bits b0:b1 of the faiss bit order, bit b0 lowest."""
