@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from cli_helpers import invoke
 from PIL import Image
@@ -24,9 +25,8 @@ def _write(kind, X, folder):
     elif kind == "csv":
         np.savetxt(path, X, delimiter=",")
     elif kind == "parquet":
-        pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])]).assign(
-            id=np.arange(len(X)) + 100
-        ).to_parquet(path)
+        columns = {f"f{i}": X[:, i] for i in range(X.shape[1])}
+        pq.write_table(pa.table({**columns, "id": np.arange(len(X)) + 100}), path)
     return path
 
 
@@ -91,7 +91,7 @@ def test_image_folder_gives_pixels_and_class_labels(tmp_path):
 def test_label_files(tmp_path):
     y = np.array([3, 1, 2])
     np.savetxt(tmp_path / "y.csv", y, delimiter=",")
-    pd.DataFrame({"label": y}).to_parquet(tmp_path / "y.parquet")
+    pq.write_table(pa.table({"label": y}), tmp_path / "y.parquet")
     np.savez(tmp_path / "y.npz", y=y)
     for name in ("y.csv", "y.parquet", "y.npz"):
         np.testing.assert_array_equal(read_labels(tmp_path / name), y)

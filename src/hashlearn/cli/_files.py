@@ -75,10 +75,14 @@ def _npz_array(p: Path, names: tuple[str, ...], what: str) -> np.ndarray:
 def _read_parquet_features(p: Path) -> Table:
     import pyarrow.parquet as pq
 
-    frame = pq.read_table(p).to_pandas()
-    ids = frame.pop("id").to_numpy() if "id" in frame.columns else None
-    labels = frame.pop("label").to_numpy() if "label" in frame.columns else None
-    return Table(np.array(frame.to_numpy(dtype=np.float64), copy=True), ids, labels)
+    table = pq.read_table(p)
+    columns = {name: table.column(name).to_numpy() for name in table.column_names}
+    ids = columns.pop("id", None)
+    labels = columns.pop("label", None)
+    if not columns:
+        raise ValueError(f"{p}: no feature columns besides 'id' and 'label'")
+    values = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns.values()])
+    return Table(values, ids, labels)
 
 
 def _read_image_folder(p: Path, what: str) -> Table:
@@ -110,8 +114,9 @@ def read_labels(path: str | Path, what: str = "--labels") -> np.ndarray:
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        frame = pq.read_table(p).to_pandas()
-        return (frame["label"] if "label" in frame.columns else frame).to_numpy().squeeze()
+        table = pq.read_table(p)
+        names = ["label"] if "label" in table.column_names else table.column_names
+        return np.column_stack([table.column(n).to_numpy() for n in names]).squeeze()
     raise ValueError(
         f"{what}: unsupported file type {p.suffix!r}; expected .npy, .npz, .csv or .parquet"
     )
