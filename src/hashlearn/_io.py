@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +31,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    fd, tmp_name = _create_temporary(final)
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
@@ -43,6 +43,21 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+def _create_temporary(final: Path) -> tuple[int, str]:
+    """A new, uniquely named file beside ``final``, opened for writing.
+
+    It is created with mode 0o666 so that the kernel applies the user's umask,
+    as for any file a program writes (``tempfile.mkstemp`` would give 0o600).
+    """
+    for _ in range(100):
+        name = str(final.parent / f".{final.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file beside {final}")
 
 
 def _fsync_dir(folder: Path) -> None:
