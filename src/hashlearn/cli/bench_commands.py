@@ -1,4 +1,8 @@
-"""Commands that run experiments: demo, bench, list."""
+"""Commands that run experiments: demo, bench, list.
+
+The runner, the report and the metrics (numba) are imported inside the commands
+that use them, so ``hashlearn --help`` and ``hashlearn list`` start fast.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,7 @@ import click
 import hashlearn
 from hashlearn._io import atomic_write_json
 from hashlearn.bench.data import BUILTIN
-from hashlearn.bench.demo import run_demo
 from hashlearn.bench.published import published_protocols
-from hashlearn.bench.report import format_table, summary_rows, write_report
-from hashlearn.bench.runner import run_benchmark
 from hashlearn.cli._app import cli
 
 
@@ -43,6 +44,8 @@ def demo(out: str, bits: str, quiet: bool) -> None:
     Example:
       hashlearn demo --out hashlearn-report
     """
+    from hashlearn.bench.demo import run_demo
+
     run = run_demo(out, tuple(_int_list(bits, "--bits")), progress=not quiet)
     for note in run["notes"]:
         click.echo(f"note: {note}", err=True)
@@ -112,6 +115,9 @@ def bench(
       hashlearn bench --protocol mnist-10k-5k --methods itq,lsh --bits 16,32 \\
           --data-dir ../shared/data --out results.json --report report/
     """
+    from hashlearn.bench.report import format_table, summary_rows, write_report
+    from hashlearn.bench.runner import run_benchmark
+
     method_list = [m.strip() for m in methods.split(",") if m.strip()]
     metric_list = [m.strip() for m in metrics.split(",") if m.strip()]
     for needed in ("map", "precision_at_radius_2"):

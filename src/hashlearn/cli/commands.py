@@ -1,4 +1,8 @@
-"""Commands over one's own data: fit, encode, index build, search, evaluate."""
+"""Commands over one's own data: fit, encode, index build.
+
+The runner and the index (numba) are imported inside the commands that use
+them, so ``hashlearn --help`` starts fast.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,8 @@ from tqdm.auto import tqdm
 
 import hashlearn
 from hashlearn._registry import get_method
-from hashlearn.bench.runner import fit_method
 from hashlearn.cli._app import cli
 from hashlearn.cli._files import read_codes, read_features, read_labels, write_codes
-from hashlearn.index import FlatIndex, MultiIndexHashing
 
 ENCODE_CHUNK = 20_000
 
@@ -72,6 +74,8 @@ def fit(
       hashlearn fit sh-bdnn --data train.npy --labels y.npy --bits 16 \\
           --param max_alternations=5 --out bdnn-model
     """
+    from hashlearn.bench.runner import fit_method
+
     cls = get_method(method)
     table = read_features(data)
     y = read_labels(labels) if labels else table.labels
@@ -132,6 +136,8 @@ def index_build(codes: str, out: str, kind: str, bits: int | None) -> None:
     Example:
       hashlearn index build db_codes.parquet --out db.index --kind mih
     """
+    from hashlearn.index import FlatIndex, MultiIndexHashing
+
     values, ids, n_bits = read_codes(codes, bits, what="CODES")
     idx = MultiIndexHashing(n_bits) if kind == "mih" else FlatIndex(n_bits)
     idx.add(values, _integer_ids(ids))

@@ -1,4 +1,8 @@
-"""Commands that query codes: search an index, evaluate retrieval quality."""
+"""Commands that query codes: search an index, evaluate retrieval quality.
+
+The index and the metrics (numba) are imported inside the commands, so
+``hashlearn --help`` starts fast.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,10 @@ import click
 import numpy as np
 
 import hashlearn
-from hashlearn.bench.runner import pr_curve_from, pr_curve_metrics
+from hashlearn._io import atomic_write_json
 from hashlearn.cli._app import cli
 from hashlearn.cli._files import read_codes, read_features, read_labels
 from hashlearn.cli.commands import encode_rows
-from hashlearn.index import load_index
-from hashlearn.metrics import evaluate_codes
 
 
 def query_codes(queries: str, model_dir: str | None, n_bits: int) -> np.ndarray:
@@ -75,6 +77,8 @@ def search(
       hashlearn search db.index --queries q_codes.npy --k 10
       hashlearn search db.index --queries q.npy --model itq-model --radius 2 --json
     """
+    from hashlearn.index import load_index
+
     if k is not None and radius is not None:
         raise ValueError("give either --k or --radius, not both")
     idx = load_index(index_path)
@@ -146,6 +150,9 @@ def evaluate(
       hashlearn evaluate --queries q_codes.npy --database db_codes.npy \\
           --labels q_labels.npy db_labels.npy --metrics map,map@1000,p@r2,pr-curve
     """
+    from hashlearn.bench.runner import pr_curve_from, pr_curve_metrics
+    from hashlearn.metrics import evaluate_codes
+
     q, _, n_bits = read_codes(queries, bits, what="--queries")
     db = read_codes(database, n_bits, what="--database")[0]
     names, curve = metric_names(spec)
@@ -159,8 +166,6 @@ def evaluate(
     if curve:
         result["pr_curve"] = pr_curve_from(values, n_bits)
     if out:
-        from hashlearn._io import atomic_write_json
-
         atomic_write_json(Path(out), result)
     if as_json:
         click.echo(json.dumps(result))

@@ -11,10 +11,15 @@ uses, so :func:`to_faiss` / :func:`from_faiss` move them without conversion.
 [[1]]
 """
 
-from hashlearn.index.faiss_interop import from_faiss, to_faiss
-from hashlearn.index.flat import FlatIndex
-from hashlearn.index.io import IndexFileError, load_index
-from hashlearn.index.mih import MultiIndexHashing
+from typing import TYPE_CHECKING
+
+from hashlearn._lazy import attach
+
+if TYPE_CHECKING:
+    from hashlearn.index.faiss_interop import from_faiss, to_faiss
+    from hashlearn.index.flat import FlatIndex
+    from hashlearn.index.io import IndexFileError, load_index
+    from hashlearn.index.mih import MultiIndexHashing
 
 __all__ = [
     "FlatIndex",
@@ -24,3 +29,5 @@ __all__ = [
     "load_index",
     "to_faiss",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__)

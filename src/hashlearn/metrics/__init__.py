@@ -13,16 +13,22 @@ scored by counting passes instead of a sort, in query chunks (bounded memory).
 * :func:`evaluate_codes`: several of them by name in one pass.
 
 >>> import numpy as np
+>>> from hashlearn.metrics import mean_average_precision
 >>> q = np.array([[0]], np.uint8)
 >>> db = np.array([[1], [0], [3]], np.uint8)
 >>> round(mean_average_precision(q, db, [1], [0, 1, 1], n_bits=2), 4)
 0.8333
 """
 
-from hashlearn.metrics.curves import pr_curve_by_radius, pr_curve_by_rank
-from hashlearn.metrics.evaluate import evaluate_codes
-from hashlearn.metrics.radius import precision_at_radius, recall_at_radius
-from hashlearn.metrics.ranking import PRESETS, mean_average_precision, precision_at_k
+from typing import TYPE_CHECKING
+
+from hashlearn._lazy import attach
+
+if TYPE_CHECKING:
+    from hashlearn.metrics.curves import pr_curve_by_radius, pr_curve_by_rank
+    from hashlearn.metrics.evaluate import evaluate_codes
+    from hashlearn.metrics.radius import precision_at_radius, recall_at_radius
+    from hashlearn.metrics.ranking import PRESETS, mean_average_precision, precision_at_k
 
 __all__ = [
     "PRESETS",
@@ -34,3 +40,5 @@ __all__ = [
     "precision_at_radius",
     "recall_at_radius",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__)

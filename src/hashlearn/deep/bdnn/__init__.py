@@ -1,5 +1,12 @@
 """BDNN: UH-BDNN and SH-BDNN (Do, Doan, Cheung, ECCV 2016), see ALGORITHMS.md section 2."""
 
-from hashlearn.deep.bdnn.estimators import SHBDNN, UHBDNN
+from typing import TYPE_CHECKING
+
+from hashlearn._lazy import attach
+
+if TYPE_CHECKING:
+    from hashlearn.deep.bdnn.estimators import SHBDNN, UHBDNN
 
 __all__ = ["SHBDNN", "UHBDNN"]
+
+__getattr__, __dir__ = attach(__name__, __file__)

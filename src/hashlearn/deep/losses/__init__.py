@@ -6,7 +6,14 @@
 torch.Size([])
 """
 
-from hashlearn.deep.losses.dhn_loss import DHNLoss, log_cosh
-from hashlearn.deep.losses.hashnet_loss import HashNetLoss
+from typing import TYPE_CHECKING
+
+from hashlearn._lazy import attach
+
+if TYPE_CHECKING:
+    from hashlearn.deep.losses.dhn_loss import DHNLoss, log_cosh
+    from hashlearn.deep.losses.hashnet_loss import HashNetLoss
 
 __all__ = ["DHNLoss", "HashNetLoss", "log_cosh"]
+
+__getattr__, __dir__ = attach(__name__, __file__)
