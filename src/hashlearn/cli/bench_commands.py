@@ -113,7 +113,7 @@ def bench(
     \b
     Example:
       hashlearn bench --protocol mnist-10k-5k --methods itq,lsh --bits 16,32 \\
-          --data-dir ../shared/data --out results.json --report report/
+          --data-dir ~/datasets --out results.json --report report/
     """
     from hashlearn.bench.report import format_table, summary_rows, write_report
     from hashlearn.bench.runner import run_benchmark
