@@ -47,6 +47,10 @@ class BaseHasher(TransformerMixin, BaseEstimator):
     def _project(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _probe_input(self) -> np.ndarray:
+        """One all-zero input row of the fitted shape (a loaded model's self-check)."""
+        return np.zeros((1, int(self.n_features_in_)))
+
     def transform(self, X: Any) -> np.ndarray:
         """Unpacked bits (n_samples, n_bits) uint8 in {0, 1}."""
         return binarize(self.project(X))
@@ -93,7 +97,7 @@ class BaseHasher(TransformerMixin, BaseEstimator):
                 continue
             if isinstance(value, np.ndarray):
                 arrays[key] = value
-            elif isinstance(value, (int, float, str, bool, list, np.integer, np.floating)):
+            elif isinstance(value, (int, float, str, bool, list, dict, np.integer, np.floating)):
                 state[key] = value.item() if hasattr(value, "item") else value
         return arrays, state
 

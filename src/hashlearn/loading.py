@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
-
 from hashlearn._registry import create
 from hashlearn.persistence import ModelFileError, read_model_arrays, read_model_config
 
@@ -49,7 +47,7 @@ def _check_code_length(model: Any, folder: str | os.PathLike[str]) -> None:
     if not isinstance(n_features, int) or n_features < 1:
         raise ModelFileError(f"{broken}: no valid 'n_features_in_'")
     try:
-        produced = model.project(np.zeros((1, n_features))).shape[1]
+        produced = model.project(model._probe_input()).shape[1]
     except AttributeError as exc:
         raise ModelFileError(f"{broken}: its state is incomplete ({exc})") from None
     if produced != model.n_bits:

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 BUILTIN = ("digits",)
+IMAGES = "images"
+"""``features=IMAGES``: the protocol's raw uint8 images, for end-to-end deep methods."""
 
 
 @dataclass
@@ -91,10 +93,10 @@ def _features_for(name: str, data_dir: Any, features: str) -> tuple[np.ndarray, 
     if name.startswith("mnist"):
         return hdata.mnist_features(data_dir=data_dir), hdata.load_mnist(data_dir).labels
     if name.startswith("cifar10"):
-        return (
-            hdata.cifar10_features(extractor=features, data_dir=data_dir),
-            hdata.load_cifar10(data_dir).labels,
-        )
+        cifar = hdata.load_cifar10(data_dir)
+        if features == IMAGES:
+            return cifar.images, cifar.labels
+        return hdata.cifar10_features(extractor=features, data_dir=data_dir), cifar.labels
     raise ValueError(f"protocol: no feature loader for {name!r}; built in: {', '.join(BUILTIN)}")
 
 
@@ -111,7 +113,8 @@ def load_benchmark_data(
     protocol : "digits" (built in) or a name known to :func:`hashlearn.data.get_protocol`.
     seed : seed of the split.
     data_dir : folder holding ``mnist/`` and ``cifar10/`` (None: $HASHLEARN_DATA, cache).
-    features : CIFAR-10 feature extractor ("efficientnet-lite0" or "gist").
+    features : CIFAR-10 feature extractor ("efficientnet-lite0" or "gist"), or
+        "images" for the uint8 images themselves (methods that train a CNN).
     """
     if protocol == "digits":
         return _load_digits(seed)

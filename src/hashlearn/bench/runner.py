@@ -63,16 +63,35 @@ def fit_method(
 
 
 def training_curve(model: Any) -> dict[str, list[float]]:
-    """Per-epoch or per-alternation curves a deep method kept (e.g. ``val_scores_``)."""
-    curves = {}
+    """Per-epoch or per-alternation curves a deep method kept (e.g. ``val_scores_``).
+
+    A ``history_`` of per-epoch dicts (HashNet, DHN) gives one curve per numeric
+    column, e.g. ``loss`` and ``val_map``.
+
+    >>> class Fitted:
+    ...     history_ = [{"epoch": 1, "loss": 0.5, "val_map": 0.2}, {"epoch": 2, "loss": 0.4}]
+    >>> training_curve(Fitted())
+    {'loss': [0.5, 0.4], 'val_map': [0.2, nan]}
+    """
+    curves: dict[str, list[float]] = {}
     for name in CURVE_ATTRIBUTES:
         values = getattr(model, name, None)
-        if isinstance(values, (list, tuple, np.ndarray)) and len(values) > 0:
-            try:
-                curves[name.rstrip("_")] = [float(v) for v in values]
-            except (TypeError, ValueError):
-                continue
+        if not isinstance(values, (list, tuple, np.ndarray)) or len(values) == 0:
+            continue
+        if all(isinstance(v, dict) for v in values):
+            curves.update(_columns(values))
+            continue
+        try:
+            curves[name.rstrip("_")] = [float(v) for v in values]
+        except (TypeError, ValueError):
+            continue
     return curves
+
+
+def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[float]]:
+    keys = [k for k in dict.fromkeys(k for row in rows for k in row) if k != "epoch"]
+    numeric = [k for k in keys if all(isinstance(r.get(k), (int, float, type(None))) for r in rows)]
+    return {k: [float("nan") if r.get(k) is None else float(r[k]) for r in rows] for k in numeric}
 
 
 def pr_curve_metrics(n_bits: int) -> list[str]:
@@ -118,9 +137,22 @@ def run_one(
     data: BenchData,
     params: dict[str, Any] | None = None,
     metrics: Sequence[str] = DEFAULT_METRICS,
+    progress: bool = False,
 ) -> dict[str, Any]:
-    """Fit and evaluate one (method, n_bits, seed); return its JSON-able record."""
-    model = hashlearn.create(method, n_bits=n_bits, random_state=seed, **(params or {}))
+    """Fit and evaluate one (method, n_bits, seed); return its JSON-able record.
+
+    ``progress`` turns on the model's own progress bar, where it has one
+    (unless ``params`` sets it).
+    """
+    params = dict(params or {})
+    model = hashlearn.create(method, n_bits=n_bits, random_state=seed, **params)
+    if progress and "progress" in model.get_params() and "progress" not in params:
+        model.set_params(progress=True)
+    if data.X_train.ndim > 2 and not getattr(model, "accepts_images", False):
+        raise ValueError(
+            f"{method} needs feature vectors, not images: run it with a feature extractor "
+            "(e.g. features='efficientnet-lite0'); methods that train on images: hashnet, dhn"
+        )
     start = time.perf_counter()
     fit_method(model, data.X_train, data.y_train, data.X_val, data.y_val)
     train_seconds = time.perf_counter() - start
@@ -134,6 +166,7 @@ def run_one(
         "train_seconds": train_seconds,
         "encode_seconds": encode_seconds,
         "params": _jsonable(model.get_params(deep=False)),
+        "settings": _jsonable(getattr(model, "settings_", {})),
         "pr_curve": curve,
         "training_curve": training_curve(model),
         "published": published_for(data.name, [method], [n_bits]),
@@ -189,7 +222,9 @@ def run_benchmark(
         if data.seed != seed:
             data = load_benchmark_data(protocol, seed=seed, data_dir=data_dir, features=features)
             checksums[seed] = data.checksum
-        records.append(run_one(method, n_bits, seed, data, params.get(method), metrics))
+        records.append(
+            run_one(method, n_bits, seed, data, params.get(method), metrics, bool(progress))
+        )
         if on_record is not None:
             on_record(_result(records, config, checksums))
     return _result(records, config, checksums)

@@ -85,6 +85,58 @@ def _read_parquet_features(p: Path) -> Table:
     return Table(values, ids, labels)
 
 
+def read_images(path: str | Path, what: str = "--data") -> Table:
+    """Read uint8 RGB images (N, H, W, 3) from an image folder or a .npy/.npz array.
+
+    Folder images are converted to RGB (grey files get three equal channels) and
+    must share one size; labels come from the class folders, ids are the paths.
+    """
+    p = _existing(path, what)
+    if not p.is_dir():
+        values = np.load(p, allow_pickle=False) if p.suffix.lower() == ".npy" else None
+        if values is None and p.suffix.lower() == ".npz":
+            values = _npz_array(p, ("X", "images", "data"), what)
+        if values is None or values.dtype != np.uint8 or values.ndim != 4:
+            raise ValueError(
+                f"{what}: expected an image folder or a uint8 (N, H, W, 3) .npy/.npz array, "
+                f"got {p.name}"
+            )
+        return Table(values)
+    from PIL import Image
+
+    files = sorted(f for f in p.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"{what}: folder {p} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+    images = []
+    for f in files:
+        with Image.open(f) as image:
+            images.append(np.asarray(image.convert("RGB"), dtype=np.uint8))
+    if len({im.shape for im in images}) != 1:
+        raise ValueError(f"{what}: images in {p} differ in size; resize them to one size first")
+    return _folder_table(p, files, np.stack(images))
+
+
+def is_image_input(path: str | Path) -> bool:
+    """True for a folder, or a .npy file holding a 4-D uint8 array (read without loading it)."""
+    p = Path(path)
+    if p.is_dir():
+        return True
+    if p.suffix.lower() != ".npy" or not p.is_file():
+        return False
+    try:
+        array = np.load(p, mmap_mode="r", allow_pickle=False)
+    except ValueError:
+        return False
+    return array.dtype == np.uint8 and array.ndim == 4
+
+
+def _folder_table(p: Path, files: list[Path], values: np.ndarray) -> Table:
+    classes = sorted({f.parent.name for f in files})
+    labels = np.array([classes.index(f.parent.name) for f in files], dtype=np.int64)
+    ids = np.array([str(f.relative_to(p)) for f in files])
+    return Table(values, ids, labels if len(classes) > 1 else None)
+
+
 def _read_image_folder(p: Path, what: str) -> Table:
     from PIL import Image
 
@@ -94,10 +146,7 @@ def _read_image_folder(p: Path, what: str) -> Table:
     rows = [np.asarray(Image.open(f), dtype=np.float32).ravel() / 255.0 for f in files]
     if len({r.size for r in rows}) != 1:
         raise ValueError(f"{what}: images in {p} differ in size; resize them to one size first")
-    classes = sorted({f.parent.name for f in files})
-    labels = np.array([classes.index(f.parent.name) for f in files], dtype=np.int64)
-    ids = np.array([str(f.relative_to(p)) for f in files])
-    return Table(np.stack(rows), ids, labels if len(classes) > 1 else None)
+    return _folder_table(p, files, np.stack(rows))
 
 
 def read_labels(path: str | Path, what: str = "--labels") -> np.ndarray:

@@ -83,7 +83,7 @@ def _method_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     "--features",
     default="efficientnet-lite0",
     show_default=True,
-    help="CIFAR-10 features: efficientnet-lite0 or gist.",
+    help="CIFAR-10 features: efficientnet-lite0, gist, or images (hashnet/dhn train a CNN).",
 )
 @click.option("--param", "params", multiple=True, help="method:key=value (repeat).")
 @click.option(

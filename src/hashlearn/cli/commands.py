@@ -17,7 +17,14 @@ from tqdm.auto import tqdm
 import hashlearn
 from hashlearn._registry import get_method
 from hashlearn.cli._app import cli
-from hashlearn.cli._files import read_codes, read_features, read_labels, write_codes
+from hashlearn.cli._files import (
+    is_image_input,
+    read_codes,
+    read_features,
+    read_images,
+    read_labels,
+    write_codes,
+)
 
 ENCODE_CHUNK = 20_000
 
@@ -51,48 +58,101 @@ def encode_rows(model: Any, X: np.ndarray, progress: bool = True) -> np.ndarray:
 
 @cli.command()
 @click.argument("method")
-@click.option("--data", required=True, help="Training features (.npy/.npz/.csv/.parquet/folder).")
+@click.option(
+    "--data",
+    default=None,
+    help="Training features (.npy/.npz/.csv/.parquet) or images (folder, uint8 .npy).",
+)
+@click.option("--protocol", default=None, help="Train on a protocol's training split instead.")
+@click.option(
+    "--features",
+    default="efficientnet-lite0",
+    show_default=True,
+    help="With --protocol on CIFAR-10: efficientnet-lite0, gist or images.",
+)
+@click.option("--data-dir", default=None, help="With --protocol: folder with mnist/, cifar10/.")
 @click.option("--bits", required=True, type=int, help="Code length in bits.")
 @click.option("--labels", default=None, help="Training labels (supervised methods).")
 @click.option("--param", "params", multiple=True, help="Hyper-parameter key=value (repeat).")
 @click.option("--seed", default=0, show_default=True, type=int, help="random_state.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--out", required=True, help="Model folder to write.")
 def fit(
     method: str,
-    data: str,
+    data: str | None,
+    protocol: str | None,
+    features: str,
+    data_dir: str | None,
     bits: int,
     labels: str | None,
     params: tuple[str, ...],
     seed: int,
+    quiet: bool,
     out: str,
 ) -> None:
-    """Fit METHOD on features and save the model folder.
+    """Fit METHOD on features or images and save the model folder.
+
+    hashnet and dhn train a CNN end to end when given images (an image folder
+    <folder>/<class>/*.png|jpg, a uint8 (N, H, W, 3) .npy, or --protocol with
+    --features images); every method fits feature vectors.
 
     \b
     Example:
       hashlearn fit itq --data train.npy --bits 32 --out itq-model
       hashlearn fit sh-bdnn --data train.npy --labels y.npy --bits 16 \\
           --param max_alternations=5 --out bdnn-model
+      hashlearn fit hashnet --data photos/ --bits 48 --out hashnet-model
+      hashlearn fit hashnet --protocol cifar10-1k --features images --bits 48 \\
+          --param checkpoint_dir=ckpt --param resume=true --out hashnet-model
     """
     from hashlearn.bench.runner import fit_method
 
     cls = get_method(method)
-    table = read_features(data)
-    y = read_labels(labels) if labels else table.labels
+    X, y = _training_rows(cls, data, protocol, features, data_dir, labels, seed)
     if getattr(cls, "supervised", False) and y is None:
         raise ValueError(f"method {method!r} is supervised: give --labels PATH")
+    if y is not None and len(y) != len(X):
+        raise ValueError(f"--labels: {len(y)} labels for {len(X)} rows of --data")
     model = hashlearn.create(method, n_bits=bits, **{"random_state": seed, **parse_params(params)})
+    own_bar = "progress" in model.get_params()
+    if own_bar and "progress" not in parse_params(params):
+        model.set_params(progress=not quiet)
     start = time.perf_counter()
-    if y is not None and len(y) != len(table.values):
-        raise ValueError(f"--labels: {len(y)} labels for {len(table.values)} rows of --data")
-    with tqdm(total=1, desc=f"fit {method} {bits} bits", leave=False, disable=None) as bar:
-        fit_method(model, table.values, y)
+    with tqdm(
+        total=1,
+        desc=f"fit {method} {bits} bits",
+        leave=False,
+        disable=True if own_bar or quiet else None,
+    ) as bar:
+        fit_method(model, X, y)
         bar.update()
     folder = model.save(out)
-    click.echo(
-        f"fitted {method} ({bits} bits) on {table.values.shape[0]} x "
-        f"{table.values.shape[1]} in {time.perf_counter() - start:.1f} s -> {folder}"
-    )
+    shape = " x ".join(str(n) for n in X.shape)
+    seconds = time.perf_counter() - start
+    click.echo(f"fitted {method} ({bits} bits) on {shape} in {seconds:.1f} s -> {folder}")
+
+
+def _training_rows(
+    cls: Any,
+    data: str | None,
+    protocol: str | None,
+    features: str,
+    data_dir: str | None,
+    labels: str | None,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Training rows and labels from --data (+ --labels) or from --protocol."""
+    if (data is None) == (protocol is None):
+        raise ValueError("give either --data PATH or --protocol NAME (one of the two)")
+    if protocol is not None:
+        from hashlearn.bench.data import load_benchmark_data
+
+        split = load_benchmark_data(protocol, seed=seed, data_dir=data_dir, features=features)
+        return split.X_train, split.y_train
+    assert data is not None
+    images = getattr(cls, "accepts_images", False) and is_image_input(data)
+    table = read_images(data) if images else read_features(data)
+    return table.values, read_labels(labels) if labels else table.labels
 
 
 @cli.command()

@@ -40,18 +40,77 @@ def _pooled(model: Any, x: Any) -> Any:
     return out.mean(dim=(2, 3)) if out.ndim == 4 else out.flatten(1)
 
 
-def _prepare(batch: np.ndarray, size: int) -> Any:
+def check_images(images: Any, name: str = "images") -> np.ndarray:
+    """``images`` as a uint8 (N, H, W, 3) array, or a clear error.
+
+    Grey images (N, H, W) are refused rather than silently replicated: a CNN
+    trained on ImageNet expects three colour channels.
+
+    >>> check_images(np.zeros((2, 8, 8, 3), np.uint8)).shape
+    (2, 8, 8, 3)
+    """
+    if isinstance(images, (list, tuple)):
+        shapes = {np.shape(image) for image in images}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"{name}: images of mixed sizes {sorted(shapes)[:3]}; resize them to one "
+                "size first (e.g. with PIL's Image.resize)"
+            )
+        images = np.stack(images) if len(images) else np.zeros((0, 0, 0, 3), np.uint8)
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8:
+        dtype = getattr(images, "dtype", type(images).__name__)
+        raise TypeError(f"{name}: expected a uint8 array (N, H, W, 3), got {dtype}")
+    if images.ndim == 3 or (images.ndim == 4 and images.shape[-1] == 1):
+        raise ValueError(
+            f"{name}: grey images {images.shape}, but the CNN expects 3 colour channels; "
+            "repeat the channel, e.g. np.repeat(images[..., None], 3, axis=-1)"
+        )
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"{name}: expected shape (N, H, W, 3), got {images.shape}")
+    return images
+
+
+def prepare_images(batch: np.ndarray, size: int, augment: bool = False) -> Any:
+    """uint8 (N, H, W, 3) -> normalised float32 (N, 3, size, size), channels-last.
+
+    With ``augment`` each image is randomly translated (reflect-padded by an
+    eighth of its side, then cropped back: the papers' 256 -> 224 crop ratio)
+    and flipped left-right with probability 1/2, before the resize; the draws
+    come from torch's global generator, so a seeded run repeats them.
+
+    >>> prepare_images(np.zeros((2, 8, 8, 3), np.uint8), 16).shape
+    torch.Size([2, 3, 16, 16])
+    """
     import torch
     from torch.nn.functional import interpolate
 
     x = torch.from_numpy(np.ascontiguousarray(batch)).float().div_(255.0)
     x = x.unsqueeze(-1).expand(*x.shape, 3) if x.ndim == 3 else x
     x = x.permute(0, 3, 1, 2)
+    if augment and len(x):
+        x = _random_crop_flip(x)
     if x.shape[-1] != size or x.shape[-2] != size:
         x = interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
     return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
+
+
+def _random_crop_flip(x: Any) -> Any:
+    import torch
+    from torch.nn.functional import pad
+
+    n, _, height, width = x.shape
+    margin_y, margin_x = max(height // 8, 1), max(width // 8, 1)
+    padded = pad(x, (margin_x, margin_x, margin_y, margin_y), mode="reflect")
+    dy = torch.randint(0, 2 * margin_y + 1, (n,)).tolist()
+    dx = torch.randint(0, 2 * margin_x + 1, (n,)).tolist()
+    flip = (torch.rand(n) < 0.5).tolist()
+    out = torch.stack(
+        [padded[i, :, dy[i] : dy[i] + height, dx[i] : dx[i] + width] for i in range(n)]
+    )
+    flipped = torch.tensor(flip).view(n, 1, 1, 1)
+    return torch.where(flipped, out.flip(-1), out)
 
 
 def cnn_features(
@@ -61,6 +120,7 @@ def cnn_features(
     size: int = 128,
     batch_size: int = 32,
     progress: bool = True,
+    precision: str = "float32",
 ) -> np.ndarray:
     """Average-pooled CNN features of uint8 images (N, H, W[, 3]) as float32 (N, D).
 
@@ -71,6 +131,8 @@ def cnn_features(
     size : input side length the images are resized to.
     batch_size : images per forward pass.
     progress : show a tqdm progress bar.
+    precision : "float32", "bfloat16" (about 2.4x faster on a CPU with bfloat16
+        instructions) or "auto" (bfloat16 where native); see :mod:`hashlearn._precision`.
 
     Examples
     --------
@@ -82,6 +144,8 @@ def cnn_features(
     import torch
     from tqdm.auto import tqdm
 
+    from hashlearn._precision import autocast, resolve_precision
+
     if images.ndim not in (3, 4) or images.dtype != np.uint8:
         raise ValueError(
             f"images: expected uint8 (N, H, W[, 3]), got {images.dtype} {images.shape}"
@@ -89,14 +153,15 @@ def cnn_features(
     model = (efficientnet_lite0() if model is None else model.eval()).to(
         memory_format=torch.channels_last
     )
+    dtype = resolve_precision(precision, "cpu")
     chunks = []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast("cpu", dtype):
         for start in tqdm(
             range(0, len(images), batch_size),
             disable=not progress,
             desc="cnn features",
             unit="batch",
         ):
-            x = _prepare(images[start : start + batch_size], size)
+            x = prepare_images(images[start : start + batch_size], size)
             chunks.append(_pooled(model, x).float().numpy())
     return np.concatenate(chunks).astype(np.float32, copy=False)

@@ -14,8 +14,8 @@ from typing import Any
 from torch import nn
 
 from hashlearn._registry import register
-from hashlearn.deep.hashnet import PairwiseHasher
 from hashlearn.deep.losses import DHNLoss
+from hashlearn.deep.pairwise import PairwiseHasher
 
 
 @register("dhn")
@@ -36,17 +36,23 @@ class DHN(PairwiseHasher):
         n_bits: int = 32,
         hidden_sizes: Any = (1024,),
         dropout: float = 0.5,
-        epochs: int = 50,
-        batch_size: int = 128,
-        learning_rate: float = 0.003,
+        epochs: int | str = "auto",
+        batch_size: int | str = "auto",
+        learning_rate: float | str = "auto",
         optimizer: str = "sgd",
         weight_decay: float = 5e-4,
         hash_lr_mult: float = 10.0,
-        lr_step: int | None = 2000,
+        lr_step: int | str | None = "auto",
         val_size: float = 0.1,
         quantization_weight: float = 0.1,
         quantization: str = "logcosh",
         scale: float = 1.0,
+        backbone: str = "auto",
+        finetune: str | int = "all",
+        image_size: int = 128,
+        augment: bool = True,
+        cache_views: int = 4,
+        precision: str = "auto",
         checkpoint_dir: str | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
@@ -63,6 +69,8 @@ class DHN(PairwiseHasher):
             quantization,
             scale,
         )
+        self.backbone, self.finetune, self.image_size = backbone, finetune, image_size
+        self.augment, self.cache_views, self.precision = augment, cache_views, precision
         self.checkpoint_dir, self.checkpoint_every, self.resume = (
             checkpoint_dir,
             checkpoint_every,

@@ -30,79 +30,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import torch
 from torch import nn
 
 from hashlearn._registry import register
-from hashlearn._validation import check_features, check_float32_range, check_labels
-from hashlearn.deep._base import TorchHasher, default_device
-from hashlearn.deep.backbones import FeatureMLP
-from hashlearn.deep.heads import HashHead
 from hashlearn.deep.losses import HashNetLoss
-from hashlearn.deep.training import HashingNetwork, TrainConfig, train_hashing
+from hashlearn.deep.pairwise import PairwiseHasher
 
-
-class PairwiseHasher(TorchHasher):
-    """Shared fit of the pairwise-loss estimators (see the module docstring)."""
-
-    supervised = True
-    hidden_sizes: Any
-    dropout: float
-    random_state: Any
-
-    def _make_loss(self) -> nn.Module:
-        raise NotImplementedError
-
-    def _continuation(self) -> dict[str, Any]:
-        return {"continuation": False}
-
-    def _build_module(self, n_features: int) -> HashingNetwork:
-        mlp = FeatureMLP(n_features, tuple(self.hidden_sizes), float(self.dropout))
-        return HashingNetwork(
-            mlp, HashHead(mlp.out_features, int(self.n_bits), **self._continuation())
-        )
-
-    def _config(self, seed: int) -> TrainConfig:
-        return TrainConfig(
-            epochs=int(self.epochs),
-            batch_size=int(self.batch_size),
-            lr=float(self.learning_rate),
-            optimizer=self.optimizer,
-            weight_decay=float(self.weight_decay),
-            hash_lr_mult=float(self.hash_lr_mult),
-            lr_step=self.lr_step,
-            select="best" if self.val_size else "last",
-            checkpoint_dir=self.checkpoint_dir,
-            checkpoint_every=int(self.checkpoint_every),
-            resume=bool(self.resume),
-            progress=bool(self.progress),
-            seed=seed,
-        )
-
-    def fit(self, X: Any, y: Any) -> PairwiseHasher:
-        """Train on features ``X`` (n, d) with labels ``y`` (1-D classes or 2-D 0/1)."""
-        self._validate_n_bits()
-        X = check_float32_range(check_features(X)).astype(np.float32)
-        y = check_labels(y, X.shape[0])
-        seed = 0 if self.random_state is None else int(self.random_state)
-        if not 0 <= float(self.val_size) < 1:
-            raise ValueError(f"val_size must be in [0, 1), got {self.val_size}")
-        n_val = round(float(self.val_size) * len(X))
-        perm = np.random.default_rng(seed).permutation(len(X))
-        tr, va = perm[n_val:], perm[:n_val]
-        torch.manual_seed(seed)
-        network = self._build_module(X.shape[1])
-        assert isinstance(network.backbone, FeatureMLP)
-        network.backbone.fit_scaler(X[tr])
-        network.to(torch.device(self.device) if self.device else default_device())
-        val = (X[va], y[va]) if n_val else None
-        state = train_hashing(network, self._make_loss(), X[tr], y[tr], self._config(seed), val)
-        self.history_ = [dict(row) for row in state["history"]]
-        self.best_epoch_ = int(state["best_epoch"])
-        self.n_features_in_ = X.shape[1]
-        self.module_ = network.cpu().eval()
-        return self
+__all__ = ["HashNet", "PairwiseHasher"]
 
 
 @register("hashnet")
@@ -123,13 +57,13 @@ class HashNet(PairwiseHasher):
         n_bits: int = 32,
         hidden_sizes: Any = (1024,),
         dropout: float = 0.5,
-        epochs: int = 50,
-        batch_size: int = 128,
-        learning_rate: float = 0.003,
+        epochs: int | str = "auto",
+        batch_size: int | str = "auto",
+        learning_rate: float | str = "auto",
         optimizer: str = "sgd",
         weight_decay: float = 5e-4,
         hash_lr_mult: float = 10.0,
-        lr_step: int | None = 2000,
+        lr_step: int | str | None = "auto",
         val_size: float = 0.1,
         alpha: float | None = None,
         weighting: str = "paper",
@@ -139,6 +73,12 @@ class HashNet(PairwiseHasher):
         gamma: float = 0.005,
         power: float = 0.5,
         step_size: int = 200,
+        backbone: str = "auto",
+        finetune: str | int = "all",
+        image_size: int = 128,
+        augment: bool = True,
+        cache_views: int = 4,
+        precision: str = "auto",
         checkpoint_dir: str | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
@@ -162,6 +102,8 @@ class HashNet(PairwiseHasher):
             power,
             step_size,
         )
+        self.backbone, self.finetune, self.image_size = backbone, finetune, image_size
+        self.augment, self.cache_views, self.precision = augment, cache_views, precision
         self.checkpoint_dir, self.checkpoint_every, self.resume = (
             checkpoint_dir,
             checkpoint_every,

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from hashlearn._precision import autocast, resolve_precision
 from hashlearn.codes import pack_bits
 from hashlearn.deep._hash_checkpoint import load_training_state, save_training_state
 from hashlearn.deep.heads import HashHead
@@ -69,6 +70,7 @@ class TrainConfig:
     progress: bool = False
     seed: int = 0
     val_database_size: int = 5000
+    precision: str = "float32"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -102,34 +104,54 @@ def _set_lr(optimizer: torch.optim.Optimizer, cfg: TrainConfig, iteration: int) 
         group["lr"] = group["base_lr"] * factor
 
 
-def _to_input(
-    X: np.ndarray, idx: np.ndarray, transform: Transform | None, device: torch.device
-) -> torch.Tensor:
-    rows = X[idx]
+def to_input(rows: np.ndarray, transform: Transform | None, network: nn.Module) -> torch.Tensor:
+    """``transform(rows)`` (or the rows as a tensor) on the device and dtype of ``network``."""
+    weight = next(network.parameters())
     batch = transform(rows) if transform is not None else torch.as_tensor(rows)
-    return batch.to(device=device, dtype=torch.float32)
+    return batch.to(device=weight.device, dtype=weight.dtype)
 
 
 @torch.no_grad()
-def encode_rows(
-    network: nn.Module, X: np.ndarray, transform: Transform | None = None, batch_size: int = 1024
+def project_rows(
+    network: nn.Module,
+    X: np.ndarray,
+    transform: Transform | None = None,
+    batch_size: int = 1024,
+    precision: str = "float32",
 ) -> np.ndarray:
-    """Packed codes (bits z >= 0) of the rows of ``X`` in eval mode."""
+    """Real-valued code layer (float64, n x n_bits) of the rows of ``X`` in eval mode."""
     was_training = network.training
     network.eval()
     device = next(network.parameters()).device
-    bits = [
-        (network(_to_input(X, np.arange(s, min(s + batch_size, len(X))), transform, device)) >= 0)
-        .cpu()
-        .numpy()
-        for s in range(0, len(X), batch_size)
-    ]
+    dtype = resolve_precision(precision, device)
+    outputs = []
+    with autocast(device, dtype):
+        for start in range(0, len(X), batch_size):
+            out = network(to_input(X[start : start + batch_size], transform, network))
+            outputs.append(out.double().cpu().numpy())
     network.train(was_training)
-    return pack_bits(np.concatenate(bits).astype(np.uint8))
+    n_bits = network.head.fc.out_features if hasattr(network, "head") else 0
+    return np.concatenate(outputs) if outputs else np.zeros((0, n_bits))
+
+
+def encode_rows(
+    network: nn.Module,
+    X: np.ndarray,
+    transform: Transform | None = None,
+    batch_size: int = 1024,
+    precision: str = "float32",
+) -> np.ndarray:
+    """Packed codes (bits z >= 0) of the rows of ``X`` in eval mode."""
+    real = project_rows(network, X, transform, batch_size, precision)
+    return pack_bits((real >= 0).astype(np.uint8))
 
 
 def validation_map(
-    network: nn.Module, data: tuple[np.ndarray, ...], n_bits: int, transform: Transform | None
+    network: nn.Module,
+    data: tuple[np.ndarray, ...],
+    n_bits: int,
+    transform: Transform | None,
+    precision: str = "float32",
 ) -> float:
     """mAP of the validation rows against the (training) database rows."""
     from hashlearn.metrics import mean_average_precision
@@ -137,8 +159,8 @@ def validation_map(
     X_val, y_val, X_db, y_db = data
     return float(
         mean_average_precision(
-            encode_rows(network, X_val, transform),
-            encode_rows(network, X_db, transform),
+            encode_rows(network, X_val, transform, precision=precision),
+            encode_rows(network, X_db, transform, precision=precision),
             y_val,
             y_db,
             n_bits=n_bits,
@@ -156,22 +178,22 @@ def _epoch(
     state: dict[str, Any],
     cfg: TrainConfig,
     transform: Transform | None,
+    bar: Any,
 ) -> float:
     device = next(network.parameters()).device
+    dtype = resolve_precision(cfg.precision, device)
     network.train()
     total, n_batches = 0.0, 0
-    bar = tqdm(
-        range(0, len(order), cfg.batch_size),
-        disable=not cfg.progress,
-        leave=False,
-        desc=f"epoch {state['epoch'] + 1}",
-    )
-    for start in bar:
+    bar.set_description(f"epoch {state['epoch'] + 1}/{cfg.epochs}")
+    for start in range(0, len(order), cfg.batch_size):
         idx = order[start : start + cfg.batch_size]
+        bar.update(len(idx))
         if len(idx) < 2:
             continue
         _set_lr(optimizer, cfg, state["iteration"])
-        loss = loss_fn(network(_to_input(X, idx, transform, device)), y[idx].to(device))
+        with autocast(device, dtype):
+            codes = network(to_input(X[idx], transform, network))
+        loss = loss_fn(codes.to(next(network.parameters()).dtype), y[idx].to(device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -202,14 +224,18 @@ def train_hashing(
     cfg: TrainConfig,
     val: tuple[np.ndarray, np.ndarray] | None = None,
     transform: Transform | None = None,
+    eval_transform: Transform | None = None,
 ) -> dict[str, Any]:
     """Train ``network`` with ``loss_fn(codes, labels)``; return the final state dict.
 
-    ``val`` = (X_val, y_val) scores each epoch (validation rows against up to
-    ``val_database_size`` training rows); with ``select="best"`` the weights
-    of the best epoch are restored at the end. Returns ``{"history": [...],
-    "best_epoch", "best_score", "iteration"}``; each history row has epoch,
-    loss, val_map, beta, lr and seconds.
+    ``transform`` turns a batch of training rows into network input (with its
+    augmentation), ``eval_transform`` does the same without augmentation for
+    scoring (None: ``transform``). ``val`` = (X_val, y_val) scores each epoch
+    (validation rows against up to ``val_database_size`` training rows); with
+    ``select="best"`` the weights of the best epoch are restored at the end.
+    The progress bar counts images over all epochs (images/s, time left).
+    Returns ``{"history": [...], "best_epoch", "best_score", "iteration"}``;
+    each history row has epoch, loss, val_map, beta, lr and seconds.
     """
     optimizer = make_optimizer(network, cfg)
     state, best = _start(network, optimizer, cfg)
@@ -217,11 +243,23 @@ def train_hashing(
     n_bits = network.head.fc.out_features
     db = np.random.default_rng([cfg.seed, 1]).permutation(len(X))[: cfg.val_database_size]
     val_data = None if val is None else (val[0], val[1], X[db], y[db])
+    scoring = transform if eval_transform is None else eval_transform
+    bar = tqdm(
+        total=cfg.epochs * len(X),
+        initial=state["epoch"] * len(X),
+        disable=not cfg.progress,
+        unit="img",
+        dynamic_ncols=True,
+    )
     while state["epoch"] < cfg.epochs:
         tic = time.perf_counter()
         order = np.random.default_rng([cfg.seed, state["epoch"]]).permutation(len(X))
-        loss = _epoch(network, loss_fn, optimizer, X, y_t, order, state, cfg, transform)
-        score = None if val_data is None else validation_map(network, val_data, n_bits, transform)
+        loss = _epoch(network, loss_fn, optimizer, X, y_t, order, state, cfg, transform, bar)
+        score = (
+            None
+            if val_data is None
+            else validation_map(network, val_data, n_bits, scoring, cfg.precision)
+        )
         state["epoch"] += 1
         if score is not None and score > state["best_score"]:
             state["best_score"], state["best_epoch"] = score, state["epoch"]
@@ -236,10 +274,19 @@ def train_hashing(
         }
         state["history"].append(row)
         logger.info("epoch %(epoch)d loss %(loss).4f val_map %(val_map)s beta %(beta).3f", row)
+        if cfg.progress:
+            bar.write(_epoch_line(row, cfg.epochs))
         _maybe_checkpoint(network, optimizer, best, state, cfg)
+    bar.close()
     if cfg.select == "best" and best is not None:
         network.load_state_dict(best)
     return state
+
+
+def _epoch_line(row: dict[str, Any], epochs: int) -> str:
+    score = "" if row["val_map"] is None else f", validation mAP {row['val_map']:.4f}"
+    seconds = row["seconds"]
+    return f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}{score}, {seconds:.0f} s"
 
 
 def _maybe_checkpoint(
