@@ -7,7 +7,8 @@ Usage (run in the background with few threads; results go to a JSON file)::
         --out benchmarks/results/deep_cifar.json > /tmp/deep_bench.log 2>&1 &
     python benchmarks/deep_bench.py tune --methods hashnet dhn --bits 32 48   # validation-picked
     python benchmarks/deep_bench.py ablation --extractor efficientnet-lite0 --bits 32
-    python benchmarks/deep_bench.py e2e-speed --size 128 --batch 32 --batches 3
+    python benchmarks/deep_bench.py e2e-speed --size 128 --batch 64 --batches 4 --threads 2
+    python benchmarks/deep_bench.py bf16-features --bits 32 --threads 2   # mAP, fp32 vs bf16
     python benchmarks/deep_bench.py imagenet-synthetic   # mAP@1000 protocol path on stand-in data
 
 Each line prints our figure, the published figure (DHN paper, AlexNet end to
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from typing import Any
 
@@ -165,40 +167,142 @@ def run_tune(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-def run_e2e_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Images/second of one SGD step of EfficientNet-Lite0 + hash head (train mode)."""
-    from hashlearn.deep.backbones import PooledCNN, image_transform
-    from hashlearn.deep.heads import HashHead
+def _train_step_rate(net: Any, inputs: Any, labels: Any, precision: str, batches: int) -> float:
+    """Images/second of SGD steps (forward under autocast, HashNet loss, backward, step)."""
+    from hashlearn._precision import autocast, resolve_precision
     from hashlearn.deep.losses import HashNetLoss
-    from hashlearn.deep.training import HashingNetwork, TrainConfig, make_optimizer
+    from hashlearn.deep.training import TrainConfig, make_optimizer
 
-    net = HashingNetwork(PooledCNN(), HashHead(1280, 48)).train()
-    opt = make_optimizer(net, TrainConfig(lr=1e-4))
-    loss_fn, transform = HashNetLoss(48), image_transform(args.size, flip=True)
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (args.batch, 32, 32, 3), dtype=np.uint8)
-    labels = torch.as_tensor(rng.integers(0, 10, args.batch))
+    opt, loss_fn = make_optimizer(net, TrainConfig(lr=1e-4)), HashNetLoss(48)
+    dtype = resolve_precision(precision, "cpu")
     times = []
-    for _ in range(args.batches + 1):
+    for _ in range(batches + 1):
         tic = time.perf_counter()
-        loss = loss_fn(net(transform(images)), labels)
+        with autocast("cpu", dtype):
+            codes = net(inputs())
+        loss = loss_fn(codes.float(), labels)
         opt.zero_grad()
         loss.backward()
         opt.step()
         times.append(time.perf_counter() - tic)
-    rate = args.batch / float(np.mean(times[1:]))
-    print(
-        f"e2e EfficientNet-Lite0 {args.size}px batch {args.batch}: {rate:.1f} images/s "
-        f"({torch.get_num_threads()} threads)"
+    return len(labels) / float(np.mean(times[1:]))
+
+
+def run_e2e_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Images/s of a training step per fine-tuning depth and precision, and of inference.
+
+    The data pipeline is included: uint8 CIFAR-sized images -> random crop + flip ->
+    resize -> normalise for the whole network; cached activations of the frozen
+    stages for ``finetune=k``. The float32 row of each kind is the peer of its
+    bfloat16 row (same run, same thread count).
+    """
+    from hashlearn._precision import autocast, resolve_precision
+    from hashlearn.data.cnn import prepare_images
+    from hashlearn.deep.heads import HashHead
+    from hashlearn.deep.image_training import (
+        ActivationCache,
+        _TrainedPart,
+        build_image_network,
+        frozen_stage_count,
     )
-    return [
-        {
-            "size": args.size,
-            "batch": args.batch,
-            "images_per_s": rate,
-            "threads": torch.get_num_threads(),
-        }
-    ]
+    from hashlearn.deep.training import HashingNetwork
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (args.batch, 32, 32, 3), dtype=np.uint8)
+    labels = torch.as_tensor(rng.integers(0, 10, args.batch))
+    rows = []
+    for finetune in ("all", 4, "frozen"):
+        net = build_image_network("efficientnet-lite0", (1024,), 0.5, lambda w: HashHead(w, 48))
+        cnn = net.backbone.cnn.to(memory_format=torch.channels_last)
+        cnn.freeze_first(frozen_stage_count(cnn, finetune))
+        for precision in ("float32", "bfloat16"):
+            if cnn.n_frozen:
+                cache = ActivationCache(cnn, images, args.batch, args.size, 1, precision)
+                trained = HashingNetwork(_TrainedPart(net.backbone), net.head).train()
+                inputs = lambda c=cache: c.train_transform(np.arange(args.batch))  # noqa: E731
+            else:
+                trained = net.train()
+                inputs = lambda: prepare_images(images, args.size, augment=True)  # noqa: E731
+            rate = _train_step_rate(trained, inputs, labels, precision, args.batches)
+            rows.append(
+                {"what": f"train finetune={finetune}", "precision": precision, "images_per_s": rate}
+            )
+    net.eval()
+    for precision in ("float32", "bfloat16"):
+        dtype = resolve_precision(precision, "cpu")
+        with torch.inference_mode(), autocast("cpu", dtype):
+            net(prepare_images(images, args.size))
+            tic = time.perf_counter()
+            for _ in range(args.batches):
+                net(prepare_images(images, args.size))
+        rate = args.batch * args.batches / (time.perf_counter() - tic)
+        rows.append({"what": "inference", "precision": precision, "images_per_s": rate})
+    load = os.getloadavg()[0]
+    for row in rows:
+        row.update(size=args.size, batch=args.batch, threads=torch.get_num_threads(), load=load)
+        print(f"{row['what']:24s} {row['precision']:9s} {row['images_per_s']:7.1f} images/s")
+    for what in dict.fromkeys(r["what"] for r in rows):
+        f32, b16 = (r["images_per_s"] for r in rows if r["what"] == what)
+        print(f"{what:24s} bfloat16 / float32 = {b16 / f32:.2f}x")
+    print(
+        f"({args.size} px, batch {args.batch}, {torch.get_num_threads()} threads, "
+        f"load average {load:.2f} at the end)"
+    )
+    return rows
+
+
+def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Does bfloat16 feature extraction cost retrieval quality? SDH / ITQ mAP on both.
+
+    A subset of the cifar10-1k protocol (its 1,000 queries and 5,000 training
+    images, the first ``--database`` database images) is pushed through
+    EfficientNet-Lite0 in float32 and in bfloat16; extraction time and the mAP
+    of SDH and ITQ fitted on each are printed side by side.
+    """
+    from hashlearn.data import get_protocol, load_cifar10
+    from hashlearn.data.cnn import cnn_features, efficientnet_lite0
+
+    cifar, p = load_cifar10(), get_protocol("cifar10-1k", seed=0)
+    db = p.database_idx[: args.database]
+    pick = np.concatenate([p.query_idx, p.train_idx, db])
+    net = efficientnet_lite0()
+    rows = []
+    for precision in ("float32", "bfloat16"):
+        tic = time.perf_counter()
+        feats = cnn_features(
+            cifar.images[pick], net, size=args.size, progress=False, precision=precision
+        )
+        seconds = time.perf_counter() - tic
+        q, tr = feats[:1000], feats[1000:6000]
+        dbf = feats[6000:]
+        for name in ("sdh", "itq"):
+            for n_bits in args.bits:
+                model = hashlearn.create(name, n_bits=n_bits, random_state=0)
+                model.fit(tr, cifar.labels[p.train_idx]) if model.supervised else model.fit(tr)
+                value = mean_average_precision(
+                    model.encode(q),
+                    model.encode(dbf),
+                    cifar.labels[p.query_idx],
+                    cifar.labels[db],
+                    n_bits=n_bits,
+                )
+                rows.append(
+                    {
+                        "precision": precision,
+                        "method": name,
+                        "bits": n_bits,
+                        "map": value,
+                        "extract_s": seconds,
+                        "images": len(pick),
+                    }
+                )
+                print(
+                    f"{precision:9s} {name:4s} {n_bits:2d} bits  mAP {value:.4f}  "
+                    f"(extraction {len(pick) / seconds:.0f} images/s)",
+                    flush=True,
+                )
+    print(f"load average {os.getloadavg()[0]:.2f}, {torch.get_num_threads()} threads")
+    return rows
 
 
 def run_imagenet_synthetic(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -225,7 +329,8 @@ def run_imagenet_synthetic(args: argparse.Namespace) -> list[dict[str, Any]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
-        "what", choices=["cifar", "tune", "ablation", "e2e-speed", "imagenet-synthetic"]
+        "what",
+        choices=["cifar", "tune", "ablation", "e2e-speed", "bf16-features", "imagenet-synthetic"],
     )
     ap.add_argument("--extractor", default="efficientnet-lite0")
     ap.add_argument("--protocol", default="cifar10-1k")
@@ -235,6 +340,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--batches", type=int, default=3)
+    ap.add_argument("--database", type=int, default=10000)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -243,6 +349,7 @@ def main() -> None:
         "tune": run_tune,
         "ablation": run_ablation,
         "e2e-speed": run_e2e_speed,
+        "bf16-features": run_bf16_features,
         "imagenet-synthetic": run_imagenet_synthetic,
     }[args.what]
     rows = runner(args)

@@ -186,3 +186,16 @@ def test_training_on_real_images_lifts_validation_map_well_above_random():
     )
     assert best > 0.25 and test_map > 0.25  # random codes: about 0.1 (10 classes)
     assert best > first + 0.05
+
+
+def test_pretrained_cnn_new_layers_and_hash_layer_get_their_own_learning_rates():
+    from hashlearn.deep.training import TrainConfig, make_optimizer
+
+    encoder = ImageEncoder(tiny_cnn(), FeatureMLP(12, (10,)))
+    net = HashingNetwork(encoder, HashHead(10, 6))
+    encoder.cnn.freeze_first(2)
+    opt = make_optimizer(net, TrainConfig(lr=0.01, pretrained_lr_mult=0.1))
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.001, 0.01, 0.1])
+    trained_cnn = [p for p in encoder.cnn.parameters() if p.requires_grad]
+    assert [id(p) for p in opt.param_groups[0]["params"]] == [id(p) for p in trained_cnn]
+    assert opt.param_groups[2]["params"][0] is net.head.fc.weight

@@ -42,6 +42,7 @@ class DHN(PairwiseHasher):
         optimizer: str = "sgd",
         weight_decay: float = 5e-4,
         hash_lr_mult: float = 10.0,
+        pretrained_lr_mult: float | str = "auto",
         lr_step: int | str | None = "auto",
         val_size: float = 0.1,
         quantization_weight: float = 0.1,
@@ -63,6 +64,7 @@ class DHN(PairwiseHasher):
         self.n_bits, self.hidden_sizes, self.dropout = n_bits, hidden_sizes, dropout
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.optimizer, self.weight_decay, self.hash_lr_mult = optimizer, weight_decay, hash_lr_mult
+        self.pretrained_lr_mult = pretrained_lr_mult
         self.lr_step, self.val_size = lr_step, val_size
         self.quantization_weight, self.quantization, self.scale = (
             quantization_weight,

@@ -63,6 +63,7 @@ class HashNet(PairwiseHasher):
         optimizer: str = "sgd",
         weight_decay: float = 5e-4,
         hash_lr_mult: float = 10.0,
+        pretrained_lr_mult: float | str = "auto",
         lr_step: int | str | None = "auto",
         val_size: float = 0.1,
         alpha: float | None = None,
@@ -89,6 +90,7 @@ class HashNet(PairwiseHasher):
         self.n_bits, self.hidden_sizes, self.dropout = n_bits, hidden_sizes, dropout
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.optimizer, self.weight_decay, self.hash_lr_mult = optimizer, weight_decay, hash_lr_mult
+        self.pretrained_lr_mult = pretrained_lr_mult
         self.lr_step, self.val_size, self.alpha, self.weighting = (
             lr_step,
             val_size,

@@ -41,6 +41,11 @@ class ImageEncoder(nn.Module):
         super().__init__()
         self.cnn, self.mlp = cnn, mlp
 
+    @property
+    def pretrained_module(self) -> nn.Module:
+        """The pretrained CNN (its own learning rate, see ``make_optimizer``)."""
+        return self.cnn
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.mlp(self.cnn(x))
 
@@ -51,6 +56,10 @@ class _TrainedPart(nn.Module):
     def __init__(self, encoder: ImageEncoder) -> None:
         super().__init__()
         self.encoder = encoder
+
+    @property
+    def pretrained_module(self) -> nn.Module:
+        return self.encoder.cnn
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder.mlp(self.encoder.cnn.suffix(x))

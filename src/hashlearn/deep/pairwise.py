@@ -25,9 +25,21 @@ from hashlearn.deep.training import HashingNetwork, TrainConfig, project_rows, t
 FEATURES = "mlp"
 AUTO_SETTINGS: dict[str, dict[str, Any]] = {
     # Feature vectors: the settings of the frozen-feature benchmarks.
-    "features": {"epochs": 50, "batch_size": 128, "learning_rate": 0.003, "lr_step": 2000},
+    "features": {
+        "epochs": 50,
+        "batch_size": 128,
+        "learning_rate": 0.003,
+        "lr_step": 2000,
+        "pretrained_lr_mult": 1.0,
+    },
     # Images (EfficientNet-Lite0 fine-tuned end to end, 128 px): see benchmarks/results/deep.md.
-    "images": {"epochs": 30, "batch_size": 64, "learning_rate": 0.01, "lr_step": 700},
+    "images": {
+        "epochs": 30,
+        "batch_size": 64,
+        "learning_rate": 0.01,
+        "lr_step": 700,
+        "pretrained_lr_mult": 0.1,
+    },
 }
 AUTO_KEYS = tuple(AUTO_SETTINGS["features"])
 
@@ -93,6 +105,7 @@ class PairwiseHasher(TorchHasher):
             optimizer=self.optimizer,
             weight_decay=float(self.weight_decay),
             hash_lr_mult=float(self.hash_lr_mult),
+            pretrained_lr_mult=float(settings["pretrained_lr_mult"]),
             lr_step=None if lr_step is None else int(lr_step),
             select="best" if self.val_size else "last",
             checkpoint_dir=self.checkpoint_dir,

@@ -61,6 +61,7 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     hash_lr_mult: float = 10.0
+    pretrained_lr_mult: float = 1.0
     lr_step: int | None = 2000
     lr_gamma: float = 0.5
     select: str = "best"
@@ -75,19 +76,22 @@ class TrainConfig:
 
 
 def make_optimizer(network: HashingNetwork, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """Two parameter groups: backbone at lr, hash layer at lr x hash_lr_mult."""
-    groups = [
-        {
-            "params": [p for p in network.backbone.parameters() if p.requires_grad],
-            "lr": cfg.lr,
-            "base_lr": cfg.lr,
-        },
-        {
-            "params": list(network.head.parameters()),
-            "lr": cfg.lr * cfg.hash_lr_mult,
-            "base_lr": cfg.lr * cfg.hash_lr_mult,
-        },
+    """Parameter groups: pretrained layers at lr x pretrained_lr_mult, new layers at lr,
+    hash layer at lr x hash_lr_mult.
+
+    A backbone marks its pretrained part with a ``pretrained_module`` attribute
+    (the CNN of an image model); without one, the whole backbone counts as new.
+    """
+    pretrained_module = getattr(network.backbone, "pretrained_module", None)
+    pretrained = [] if pretrained_module is None else list(pretrained_module.parameters())
+    ids = {id(p) for p in pretrained}
+    new = [p for p in network.backbone.parameters() if id(p) not in ids]
+    rates = [
+        ([p for p in pretrained if p.requires_grad], cfg.lr * cfg.pretrained_lr_mult),
+        ([p for p in new if p.requires_grad], cfg.lr),
+        (list(network.head.parameters()), cfg.lr * cfg.hash_lr_mult),
     ]
+    groups = [{"params": params, "lr": lr, "base_lr": lr} for params, lr in rates]
     groups = [g for g in groups if g["params"]]
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(
