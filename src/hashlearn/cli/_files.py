@@ -130,6 +130,12 @@ def is_image_input(path: str | Path) -> bool:
     return array.dtype == np.uint8 and array.ndim == 4
 
 
+def read_model_input(model: object, path: str | Path, what: str = "--data") -> Table:
+    """Rows for ``model``: images when it was trained on images, else feature vectors."""
+    trained_on_images = getattr(model, "backbone_", "mlp") != "mlp"
+    return read_images(path, what) if trained_on_images else read_features(path, what)
+
+
 def _folder_table(p: Path, files: list[Path], values: np.ndarray) -> Table:
     classes = sorted({f.parent.name for f in files})
     labels = np.array([classes.index(f.parent.name) for f in files], dtype=np.int64)

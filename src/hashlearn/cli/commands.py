@@ -23,6 +23,7 @@ from hashlearn.cli._files import (
     read_features,
     read_images,
     read_labels,
+    read_model_input,
     write_codes,
 )
 
@@ -167,7 +168,7 @@ def encode(model_dir: str, data: str, out: str) -> None:
       hashlearn encode itq-model --data database.npy --out db_codes.parquet
     """
     model = hashlearn.load(model_dir)
-    table = read_features(data)
+    table = read_model_input(model, data)
     codes = encode_rows(model, table.values)
     path = write_codes(out, codes, int(model.n_bits), table.ids)
     click.echo(f"encoded {len(codes)} rows to {model.n_bits}-bit codes -> {path}")

@@ -16,7 +16,7 @@ import numpy as np
 import hashlearn
 from hashlearn._io import atomic_write_json
 from hashlearn.cli._app import cli
-from hashlearn.cli._files import read_codes, read_features, read_labels
+from hashlearn.cli._files import read_codes, read_labels, read_model_input
 from hashlearn.cli.commands import encode_rows
 
 
@@ -30,7 +30,7 @@ def query_codes(queries: str, model_dir: str | None, n_bits: int) -> np.ndarray:
             f"--model: model in {model_dir} has n_bits={model.n_bits}, "
             f"but the index holds {n_bits}-bit codes"
         )
-    return encode_rows(model, read_features(queries, "--queries").values)
+    return encode_rows(model, read_model_input(model, queries, "--queries").values)
 
 
 def _result_rows(idx: Any, q: np.ndarray, k: int | None, radius: int | None) -> list[dict]:

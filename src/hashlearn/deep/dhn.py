@@ -1,4 +1,4 @@
-"""The registered estimator ``dhn`` (Zhu et al., AAAI 2016) on feature vectors.
+"""The registered estimator ``dhn`` (Zhu et al., AAAI 2016) on features or images.
 
 Same network and loop as ``hashnet`` (see :mod:`hashlearn.deep.hashnet` for the
 shared parameters) with a plain tanh output (no continuation) and

@@ -1,19 +1,34 @@
-"""The registered estimator ``hashnet`` (Cao et al., ICCV 2017) on feature vectors.
+"""The registered estimator ``hashnet`` (Cao et al., ICCV 2017) on features or images.
 
-Network: :class:`~hashlearn.deep.backbones.FeatureMLP` (standardisation +
-hidden layers) + :class:`~hashlearn.deep.heads.HashHead` (tanh(beta z) with
-continuation); loss :class:`~hashlearn.deep.losses.HashNetLoss`; loop
+Network: on feature vectors :class:`~hashlearn.deep.backbones.FeatureMLP`
+(standardisation + hidden layers); on uint8 images a pretrained CNN
+(EfficientNet-Lite0) trained end to end, then the same MLP
+(:mod:`hashlearn.deep.image_training`); then
+:class:`~hashlearn.deep.heads.HashHead` (tanh(beta z) with continuation); loss
+:class:`~hashlearn.deep.losses.HashNetLoss`; loop
 :func:`~hashlearn.deep.training.train_hashing`. Bits = z >= 0.
 
-Parameters shared with ``dhn`` (:class:`PairwiseHasher`):
+Parameters shared with ``dhn`` (:class:`~hashlearn.deep.pairwise.PairwiseHasher`);
+"auto" takes the value for the input kind (``AUTO_SETTINGS`` there; the values
+used are in ``settings_``):
 
 n_bits : code length.
 hidden_sizes : hidden layer widths of the MLP ((1024,); () = linear hash layer).
 dropout : dropout after each hidden layer (0.5, as AlexNet's fc6/fc7).
-epochs, batch_size : training budget (intra-batch pairs).
-learning_rate : backbone lr; the hash layer uses ``hash_lr_mult`` (10) times it.
+epochs, batch_size : training budget (intra-batch pairs); "auto": 50 / 128 on
+    features, 30 / 64 on images.
+learning_rate : lr of the new layers (MLP); the hash layer uses ``hash_lr_mult``
+    (10) times it, a pretrained CNN ``pretrained_lr_mult`` times it ("auto": 0.1).
 optimizer : "sgd" (momentum 0.9, paper) or "adam"; weight_decay 5e-4.
 lr_step : halve the lr every this many iterations (None: constant).
+backbone : "auto" (features -> "mlp", images -> "efficientnet-lite0"), "mlp" or a
+    CNN name.
+finetune : images only: "all" (whole CNN), k (last k blocks, from cached
+    activations) or "frozen" (CNN fixed).
+image_size, augment, cache_views : input side in pixels (128); random crop + flip
+    in training; augmented views cached per image when ``finetune`` is k or "frozen".
+precision : images only: "auto" (bfloat16 where the CPU or GPU runs it natively),
+    "float32", "bfloat16" or "float16" (GPU).
 val_size : validation fraction carved from the training rows for model
     selection (best epoch by validation mAP); 0 = no validation, last epoch.
 checkpoint_dir, checkpoint_every, resume : crash-safe checkpoints; resume=True
