@@ -38,23 +38,13 @@ class TorchHasher(BaseHasher):
     def _build_module(self, n_features: int) -> torch.nn.Module:
         raise NotImplementedError
 
-    @torch.no_grad()
     def _project(self, X: np.ndarray) -> np.ndarray:
-        module = self.module_
-        was_training = module.training
-        module.eval()
-        device = next(module.parameters()).device
-        dtype = next(module.parameters()).dtype
-        if dtype == torch.float32:
+        from hashlearn.deep.training import project_rows
+
+        if next(self.module_.parameters()).dtype == torch.float32:
             check_float32_range(X)
-        outputs = []
-        for start in range(0, X.shape[0], self.batch_size_project):
-            chunk = torch.as_tensor(X[start : start + self.batch_size_project], dtype=dtype)
-            outputs.append(module(chunk.to(device)).double().cpu().numpy())
-        module.train(was_training)
-        if not outputs:
-            return np.zeros((0, int(self.n_bits)))
-        return np.concatenate(outputs)
+        real = project_rows(self.module_, X, batch_size=self.batch_size_project)
+        return real if len(real) else np.zeros((0, int(self.n_bits)))
 
     def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays, state = super()._get_state()
