@@ -28,6 +28,7 @@ from hashlearn.metrics import evaluate_codes
 
 DEFAULT_METRICS = ("map", "precision_at_radius_2")
 CURVE_ATTRIBUTES = ("val_scores_", "loss_history_", "train_losses_", "losses_", "history_")
+HISTORY_CURVES = ("loss", "val_map")  # the columns of a per-epoch ``history_`` worth plotting
 
 
 def _jsonable(value: Any) -> Any:
@@ -65,11 +66,12 @@ def fit_method(
 def training_curve(model: Any) -> dict[str, list[float]]:
     """Per-epoch or per-alternation curves a deep method kept (e.g. ``val_scores_``).
 
-    A ``history_`` of per-epoch dicts (HashNet, DHN) gives one curve per numeric
-    column, e.g. ``loss`` and ``val_map``.
+    A ``history_`` of per-epoch dicts (HashNet, DHN) gives its ``loss`` and
+    ``val_map`` columns.
 
     >>> class Fitted:
-    ...     history_ = [{"epoch": 1, "loss": 0.5, "val_map": 0.2}, {"epoch": 2, "loss": 0.4}]
+    ...     history_ = [{"epoch": 1, "loss": 0.5, "val_map": 0.2, "seconds": 90.0},
+    ...                 {"epoch": 2, "loss": 0.4, "val_map": None, "seconds": 80.0}]
     >>> training_curve(Fitted())
     {'loss': [0.5, 0.4], 'val_map': [0.2, nan]}
     """
@@ -89,9 +91,8 @@ def training_curve(model: Any) -> dict[str, list[float]]:
 
 
 def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[float]]:
-    keys = [k for k in dict.fromkeys(k for row in rows for k in row) if k != "epoch"]
-    numeric = [k for k in keys if all(isinstance(r.get(k), (int, float, type(None))) for r in rows)]
-    return {k: [float("nan") if r.get(k) is None else float(r[k]) for r in rows] for k in numeric}
+    present = [k for k in HISTORY_CURVES if any(r.get(k) is not None for r in rows)]
+    return {k: [float("nan") if r.get(k) is None else float(r[k]) for r in rows] for k in present}
 
 
 def pr_curve_metrics(n_bits: int) -> list[str]:

@@ -24,12 +24,12 @@ SHARD = 5000
 _VERSION = 1
 
 
-def _extractor(name: str, size: int) -> Callable[[np.ndarray], np.ndarray]:
+def _extractor(name: str, size: int, precision: str) -> Callable[[np.ndarray], np.ndarray]:
     if name == "efficientnet-lite0":
         from .cnn import cnn_features, efficientnet_lite0
 
         net = efficientnet_lite0()
-        return lambda imgs: cnn_features(imgs, net, size=size, progress=False)
+        return lambda imgs: cnn_features(imgs, net, size=size, progress=False, precision=precision)
     if name in ("gist", "gist-320", "gist-512"):
         from .gist import gist_features
 
@@ -78,6 +78,7 @@ def cifar10_features(
     *,
     size: int = 128,
     name: str | None = None,
+    precision: str = "float32",
 ) -> np.ndarray:
     """float32 (60000, D) features of all CIFAR-10 images, in :func:`load_cifar10` order.
 
@@ -88,6 +89,8 @@ def cifar10_features(
         :func:`cnn_features`), which then needs ``name`` for its cache entry.
     size : CNN input side in pixels (ignored by GIST).
     name : cache name of a custom module (e.g. "resnet50-imagenet").
+    precision : CNN arithmetic, "float32" or "bfloat16" (about 2.4x faster on a
+        CPU with bfloat16 instructions); cached separately.
 
     Examples
     --------
@@ -98,14 +101,16 @@ def cifar10_features(
     compute: Callable[[], Callable[[np.ndarray], np.ndarray]]
     if isinstance(extractor, str):
         tag, cnn = extractor, extractor.startswith("efficientnet")
-        compute = partial(_extractor, extractor, size)
+        compute = partial(_extractor, extractor, size, precision)
     elif name:
         tag, cnn = name, True
-        compute = partial(_module_extractor, extractor, size)
+        compute = partial(_module_extractor, extractor, size, precision)
     else:
         raise ValueError("name: give a cache name when extractor is a torch module")
     data = load_cifar10(data_dir, cache_dir)
     size_tag = size if cnn else 32
+    if cnn and precision != "float32":
+        tag = f"{tag}-{precision}"
     source = Path(data.source).name.split(".")[0]
     folder = resolve_cache_dir(cache_dir) / "features" / f"cifar10-{source}"
     key = {
@@ -120,10 +125,10 @@ def cifar10_features(
     return cached_features(data.images, folder, f"{tag}-{size_tag}", key, compute)
 
 
-def _module_extractor(module: Any, size: int) -> Callable[[np.ndarray], np.ndarray]:
+def _module_extractor(module: Any, size: int, precision: str) -> Callable[[np.ndarray], np.ndarray]:
     from .cnn import cnn_features
 
-    return lambda imgs: cnn_features(imgs, module, size=size, progress=False)
+    return lambda imgs: cnn_features(imgs, module, size=size, progress=False, precision=precision)
 
 
 def _labels_sha(labels: np.ndarray) -> str:
