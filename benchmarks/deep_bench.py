@@ -9,6 +9,8 @@ Usage (run in the background with few threads; results go to a JSON file)::
     python benchmarks/deep_bench.py ablation --extractor efficientnet-lite0 --bits 32
     python benchmarks/deep_bench.py e2e-speed --size 128 --batch 64 --batches 4 --threads 2
     python benchmarks/deep_bench.py bf16-features --bits 32 --threads 2   # mAP, fp32 vs bf16
+    python benchmarks/deep_bench.py probe --threads 2 --probe '{"finetune": 3}' \
+        '{"finetune": "all", "pretrained_lr_mult": 1.0}'   # quick settings probe on images
     python benchmarks/deep_bench.py imagenet-synthetic   # mAP@1000 protocol path on stand-in data
 
 Each line prints our figure, the published figure (DHN paper, AlexNet end to
@@ -255,7 +257,7 @@ def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Does bfloat16 feature extraction cost retrieval quality? SDH / ITQ mAP on both.
 
     A subset of the cifar10-1k protocol (its 1,000 queries and 5,000 training
-    images, the first ``--database`` database images) is pushed through
+    images, ``--database`` database images drawn at random) is pushed through
     EfficientNet-Lite0 in float32 and in bfloat16; extraction time and the mAP
     of SDH and ITQ fitted on each are printed side by side.
     """
@@ -263,7 +265,7 @@ def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
     from hashlearn.data.cnn import cnn_features, efficientnet_lite0
 
     cifar, p = load_cifar10(), get_protocol("cifar10-1k", seed=0)
-    db = p.database_idx[: args.database]
+    db = np.random.default_rng(0).permutation(p.database_idx)[: args.database]
     pick = np.concatenate([p.query_idx, p.train_idx, db])
     net = efficientnet_lite0()
     rows = []
@@ -305,6 +307,30 @@ def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Quick settings probe on images: HashNet on 600 CIFAR-10 images, 64 px, 8 epochs.
+
+    900 random CIFAR-10 images (seed 0), the first 600 for ``fit`` (which holds out
+    60 of them for validation); each ``--probe`` JSON object overrides settings.
+    Prints the validation mAP and loss per epoch. Used to choose the image defaults
+    (``pretrained_lr_mult``, fixed batch-norm statistics; docs/deep.md).
+    """
+    from hashlearn.data import load_cifar10
+
+    cifar = load_cifar10()
+    pick = np.random.default_rng(0).permutation(len(cifar))[:900]
+    X, y = cifar.images[pick[:600]], cifar.labels[pick[:600]]
+    rows = []
+    for spec in args.probe:
+        kwargs = {"n_bits": 48, "epochs": 8, "image_size": 64, **json.loads(spec)}
+        model = hashlearn.create("hashnet", random_state=0, **kwargs).fit(X, y)
+        val = [round(h["val_map"], 3) for h in model.history_]
+        loss = [round(h["loss"], 3) for h in model.history_]
+        print(f"{spec}: validation mAP {val}, loss {loss}", flush=True)
+        rows.append({"settings": kwargs, "val_map": val, "loss": loss})
+    return rows
+
+
 def run_imagenet_synthetic(args: argparse.Namespace) -> list[dict[str, Any]]:
     """The HashNet ImageNet-100 protocol path (mAP@1000, hashnet_caffe preset) on stand-in data."""
     rng = np.random.default_rng(0)
@@ -330,7 +356,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
         "what",
-        choices=["cifar", "tune", "ablation", "e2e-speed", "bf16-features", "imagenet-synthetic"],
+        choices=[
+            "cifar",
+            "tune",
+            "ablation",
+            "e2e-speed",
+            "bf16-features",
+            "probe",
+            "imagenet-synthetic",
+        ],
     )
     ap.add_argument("--extractor", default="efficientnet-lite0")
     ap.add_argument("--protocol", default="cifar10-1k")
@@ -341,6 +375,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--database", type=int, default=10000)
+    ap.add_argument("--probe", nargs="+", default=['{"finetune": "all"}'])
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -350,6 +385,7 @@ def main() -> None:
         "ablation": run_ablation,
         "e2e-speed": run_e2e_speed,
         "bf16-features": run_bf16_features,
+        "probe": run_probe,
         "imagenet-synthetic": run_imagenet_synthetic,
     }[args.what]
     rows = runner(args)
