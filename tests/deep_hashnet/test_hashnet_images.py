@@ -199,3 +199,11 @@ def test_pretrained_cnn_new_layers_and_hash_layer_get_their_own_learning_rates()
     trained_cnn = [p for p in encoder.cnn.parameters() if p.requires_grad]
     assert [id(p) for p in opt.param_groups[0]["params"]] == [id(p) for p in trained_cnn]
     assert opt.param_groups[2]["params"][0] is net.head.fc.weight
+
+
+def test_auto_precision_trains_cached_last_blocks_in_float32(tiny_backbone):
+    images, labels = two_class_images(24)
+    model = HashNet(n_bits=6, epochs=1, finetune=2, backbone=tiny_backbone, random_state=0)
+    assert model.fit(images, labels).settings_["precision"] == "float32"
+    forced = HashNet(n_bits=6, epochs=1, finetune=2, backbone=tiny_backbone, precision="bfloat16")
+    assert forced.fit(images, labels).settings_["precision"] == "bfloat16"

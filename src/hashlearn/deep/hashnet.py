@@ -27,8 +27,9 @@ finetune : images only: "all" (whole CNN), k (last k blocks, from cached
     activations) or "frozen" (CNN fixed).
 image_size, augment, cache_views : input side in pixels (128); random crop + flip
     in training; augmented views cached per image when ``finetune`` is k or "frozen".
-precision : images only: "auto" (bfloat16 where the CPU or GPU runs it natively),
-    "float32", "bfloat16" or "float16" (GPU).
+precision : images only: "auto" (bfloat16 where the CPU or GPU runs it natively,
+    float32 when ``finetune`` is a number of blocks: faster there), "float32",
+    "bfloat16" or "float16" (GPU).
 val_size : validation fraction carved from the training rows for model
     selection (best epoch by validation mAP); 0 = no validation, last epoch.
 checkpoint_dir, checkpoint_every, resume : crash-safe checkpoints; resume=True

@@ -159,6 +159,10 @@ class PairwiseHasher(TorchHasher):
     def _resolved_precision(self, network: nn.Module) -> str:
         from hashlearn._precision import resolve_precision
 
+        if self.precision == "auto" and not isinstance(self.finetune, str):
+            # The last blocks' small feature maps train at 0.7x the float32 speed in
+            # bfloat16 on a CPU (benchmarks/results/deep.md, section 3a).
+            return "float32"
         device = next(network.parameters()).device
         dtype = resolve_precision(str(self.precision), device)
         return "float32" if dtype is None else str(dtype).replace("torch.", "")
