@@ -310,19 +310,25 @@ def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
 def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Quick settings probe on images: HashNet on 600 CIFAR-10 images, 64 px, 8 epochs.
 
-    900 random CIFAR-10 images (seed 0), the first 600 for ``fit`` (which holds out
-    60 of them for validation); each ``--probe`` JSON object overrides settings.
-    Prints the validation mAP and loss per epoch. Used to choose the image defaults
-    (``pretrained_lr_mult``, fixed batch-norm statistics; docs/deep.md).
+    600 random CIFAR-10 images (seed 0) go to ``fit`` (which holds out 60 of them
+    for validation); with ``"source": "cifar10-1k"`` in a probe, the protocol's
+    5,000 training images (shuffled, seed 0; 500 held out). Each ``--probe`` JSON
+    object overrides settings. Prints the validation mAP and loss per epoch. Used to
+    choose the image defaults (``pretrained_lr_mult``, fixed batch-norm statistics,
+    ``finetune``; docs/deep.md, benchmarks/results/deep.md section 3).
     """
-    from hashlearn.data import load_cifar10
+    from hashlearn.data import get_protocol, load_cifar10
 
     cifar = load_cifar10()
-    pick = np.random.default_rng(0).permutation(len(cifar))[:900]
-    X, y = cifar.images[pick[:600]], cifar.labels[pick[:600]]
     rows = []
     for spec in args.probe:
         kwargs = {"n_bits": 48, "epochs": 8, "image_size": 64, **json.loads(spec)}
+        if kwargs.pop("source", None) == "cifar10-1k":
+            train = get_protocol("cifar10-1k", seed=0).train_idx
+            pick = train[np.random.default_rng(0).permutation(len(train))]
+        else:
+            pick = np.random.default_rng(0).permutation(len(cifar))[:600]
+        X, y = cifar.images[pick], cifar.labels[pick]
         model = hashlearn.create("hashnet", random_state=0, **kwargs).fit(X, y)
         val = [round(h["val_map"], 3) for h in model.history_]
         loss = [round(h["loss"], 3) for h in model.history_]
