@@ -81,7 +81,7 @@ def training_curve(model: Any) -> dict[str, list[float]]:
         if not isinstance(values, (list, tuple, np.ndarray)) or len(values) == 0:
             continue
         if all(isinstance(v, dict) for v in values):
-            curves.update(_columns(values))
+            curves.update(_columns(list(values)))
             continue
         try:
             curves[name.rstrip("_")] = [float(v) for v in values]

@@ -10,6 +10,7 @@ columns; ``n_bits`` in the file's metadata).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,16 +105,11 @@ def read_images(path: str | Path, what: str = "--data") -> Table:
         return Table(values)
     from PIL import Image
 
-    files = sorted(f for f in p.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise ValueError(f"{what}: folder {p} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    images = []
-    for f in files:
+    def rgb(f: Path) -> np.ndarray:
         with Image.open(f) as image:
-            images.append(np.asarray(image.convert("RGB"), dtype=np.uint8))
-    if len({im.shape for im in images}) != 1:
-        raise ValueError(f"{what}: images in {p} differ in size; resize them to one size first")
-    return _folder_table(p, files, np.stack(images))
+            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+    return _read_folder(p, what, rgb)
 
 
 def is_image_input(path: str | Path) -> bool:
@@ -146,11 +142,18 @@ def _folder_table(p: Path, files: list[Path], values: np.ndarray) -> Table:
 def _read_image_folder(p: Path, what: str) -> Table:
     from PIL import Image
 
+    return _read_folder(
+        p, what, lambda f: np.asarray(Image.open(f), dtype=np.float32).ravel() / 255.0
+    )
+
+
+def _read_folder(p: Path, what: str, read: Callable[[Path], np.ndarray]) -> Table:
+    """``read`` every image below ``p`` (sorted paths); all must give one shape."""
     files = sorted(f for f in p.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise ValueError(f"{what}: folder {p} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    rows = [np.asarray(Image.open(f), dtype=np.float32).ravel() / 255.0 for f in files]
-    if len({r.size for r in rows}) != 1:
+    rows = [read(f) for f in files]
+    if len({r.shape for r in rows}) != 1:
         raise ValueError(f"{what}: images in {p} differ in size; resize them to one size first")
     return _folder_table(p, files, np.stack(rows))
 

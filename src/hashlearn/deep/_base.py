@@ -39,11 +39,17 @@ class TorchHasher(BaseHasher):
         raise NotImplementedError
 
     def _project(self, X: np.ndarray) -> np.ndarray:
-        from hashlearn.deep.training import project_rows
-
         if next(self.module_.parameters()).dtype == torch.float32:
             check_float32_range(X)
-        real = project_rows(self.module_, X, batch_size=self.batch_size_project)
+        return self._project_rows(X, None, self.batch_size_project)
+
+    def _project_rows(
+        self, X: Any, transform: Any, batch_size: int, precision: str = "float32"
+    ) -> np.ndarray:
+        """``module_``'s real-valued outputs (n, n_bits) of ``transform(rows)`` in batches."""
+        from hashlearn.deep.training import project_rows
+
+        real = project_rows(self.module_, X, transform, batch_size, precision)
         return real if len(real) else np.zeros((0, int(self.n_bits)))
 
     def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -81,17 +81,18 @@ class PooledCNN(nn.Module):
 
 
 def image_transform(size: int = 128, flip: bool = False) -> Transform:
-    """uint8 (N, H, W, 3) rows -> normalised float (N, 3, size, size); optional random flip."""
-    from hashlearn.data.cnn import IMAGENET_MEAN, IMAGENET_STD
+    """uint8 (N, H, W, 3) rows -> normalised float (N, 3, size, size); optional random flip.
 
-    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    The preprocessing is :func:`hashlearn.data.cnn.prepare_images`; ``flip`` mirrors
+    each image with probability 1/2 (for random crop + flip, ``prepare_images(...,
+    augment=True)``).
+    """
+    from hashlearn.data.cnn import prepare_images
 
     def transform(rows: np.ndarray) -> torch.Tensor:
-        x = torch.from_numpy(np.ascontiguousarray(rows)).float().div_(255.0).permute(0, 3, 1, 2)
-        x = nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        x = prepare_images(rows, size)
         if flip:
             x = torch.where(torch.rand(len(x), 1, 1, 1) < 0.5, x.flip(-1), x)
-        return (x - mean) / std
+        return x
 
     return transform

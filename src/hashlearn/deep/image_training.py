@@ -111,7 +111,7 @@ class ActivationCache:
         progress: bool = False,
         batch_size: int = 128,
     ) -> None:
-        self._args = (cnn, size, precision, batch_size)
+        self.cnn, self.size, self.precision, self.batch_size = cnn, size, precision, batch_size
         total = len(images) + n_views * n_train
         with tqdm(total=total, disable=not progress, unit="img", desc="caching") as bar:
             self.clean = self._run(images, False, bar)
@@ -120,14 +120,13 @@ class ActivationCache:
 
     @torch.no_grad()
     def _run(self, images: np.ndarray, augment: bool, bar: Any) -> torch.Tensor:
-        cnn, size, precision, batch_size = self._args
-        weight = next(cnn.parameters())
-        dtype = resolve_precision(precision, weight.device)
+        weight = next(self.cnn.parameters())
+        dtype = resolve_precision(self.precision, weight.device)
         out = []
         with autocast(weight.device, dtype):
-            for start in range(0, len(images), batch_size):
-                x = prepare_images(images[start : start + batch_size], size, augment)
-                out.append(cnn.prefix(x.to(weight.device, weight.dtype)).to(weight.dtype))
+            for start in range(0, len(images), self.batch_size):
+                x = prepare_images(images[start : start + self.batch_size], self.size, augment)
+                out.append(self.cnn.prefix(x.to(weight.device, weight.dtype)).to(weight.dtype))
                 bar.update(len(x))
         return torch.cat(out)
 
@@ -170,11 +169,13 @@ def train_on_images(
     cnn = encoder.cnn
     cnn.freeze_first(frozen_stage_count(cnn, finetune))
     n_train, size = len(images) - n_val, int(settings["image_size"])
+    transform: Transform
+    eval_transform: Transform
     if cnn.n_frozen:
         n_views = int(settings["cache_views"]) if settings["augment"] else 0
         cache = ActivationCache(cnn, images, n_train, size, n_views, cfg.precision, cfg.progress)
         rows = np.arange(len(images))
-        trained: nn.Module = HashingNetwork(_TrainedPart(encoder), network.head)
+        trained = HashingNetwork(_TrainedPart(encoder), network.head)
         transform, eval_transform = cache.train_transform, cache.eval_transform
     else:
         rows, trained = images, network

@@ -20,7 +20,7 @@ from hashlearn._validation import check_features, check_float32_range, check_lab
 from hashlearn.deep._base import TorchHasher, default_device
 from hashlearn.deep.backbones import FeatureMLP
 from hashlearn.deep.heads import HashHead
-from hashlearn.deep.training import HashingNetwork, TrainConfig, project_rows, train_hashing
+from hashlearn.deep.training import HashingNetwork, TrainConfig, train_hashing
 
 FEATURES = "mlp"
 AUTO_SETTINGS: dict[str, dict[str, Any]] = {
@@ -140,7 +140,8 @@ class PairwiseHasher(TorchHasher):
         self.backbone_ = backbone
         kind = "features" if backbone == FEATURES else "images"
         settings = self._resolve_settings(kind)
-        network = self._build_module(int(np.prod(X.shape[1:])))
+        n_features = int(np.prod(X.shape[1:]))
+        network = self._build_module(n_features)
         network.to(torch.device(self.device) if self.device else default_device())
         precision = "float32" if kind == "features" else self._resolved_precision(network)
         cfg = self._config(seed, settings, precision)
@@ -151,7 +152,7 @@ class PairwiseHasher(TorchHasher):
         self.settings_ = {**settings, "backbone": backbone, "precision": precision}
         self.history_ = [dict(row) for row in state["history"]]
         self.best_epoch_ = int(state["best_epoch"])
-        self.n_features_in_ = int(np.prod(X.shape[1:]))
+        self.n_features_in_ = n_features
         self.input_shape_ = [int(n) for n in X.shape[1:]]
         self.module_ = network.cpu().eval()
         return self
@@ -200,14 +201,9 @@ class PairwiseHasher(TorchHasher):
         self._check_fitted()
         if getattr(self, "backbone_", FEATURES) == FEATURES:
             return super().project(X)
-        from hashlearn.data.cnn import check_images, prepare_images
+        from hashlearn.data.cnn import check_images
+        from hashlearn.deep.image_training import image_transforms
 
-        images = check_images(X, "X")
-        size = int(self.image_size)
-        return project_rows(
-            self.module_,
-            images,
-            lambda rows: prepare_images(rows, size),
-            batch_size=256,
-            precision=str(self.settings_.get("precision", "float32")),
-        )
+        _, evaluation = image_transforms(int(self.image_size), augment=False)
+        precision = str(self.settings_.get("precision", "float32"))
+        return self._project_rows(check_images(X, "X"), evaluation, 256, precision)

@@ -123,7 +123,10 @@ def project_rows(
     batch_size: int = 1024,
     precision: str = "float32",
 ) -> np.ndarray:
-    """Real-valued code layer (float64, n x n_bits) of the rows of ``X`` in eval mode."""
+    """Real-valued code layer (float64, n x n_bits) of the rows of ``X`` in eval mode.
+
+    No rows give an empty (0, 0) array (the width is only known from an output).
+    """
     was_training = network.training
     network.eval()
     device = next(network.parameters()).device
@@ -134,8 +137,7 @@ def project_rows(
             out = network(to_input(X[start : start + batch_size], transform, network))
             outputs.append(out.double().cpu().numpy())
     network.train(was_training)
-    n_bits = network.head.fc.out_features if hasattr(network, "head") else 0
-    return np.concatenate(outputs) if outputs else np.zeros((0, n_bits))
+    return np.concatenate(outputs) if outputs else np.zeros((0, 0))
 
 
 def encode_rows(
