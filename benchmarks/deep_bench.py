@@ -8,6 +8,7 @@ Usage (run in the background with few threads; results go to a JSON file)::
     python benchmarks/deep_bench.py tune --methods hashnet dhn --bits 32 48   # validation-picked
     python benchmarks/deep_bench.py ablation --extractor efficientnet-lite0 --bits 32
     python benchmarks/deep_bench.py e2e-speed --size 128 --batch 64 --batches 4 --threads 2
+    python benchmarks/deep_bench.py inference-batch --threads 2   # encoding: 32 vs 1,024 per pass
     python benchmarks/deep_bench.py bf16-features --bits 32 --threads 2   # mAP, fp32 vs bf16
     python benchmarks/deep_bench.py probe --threads 2 --probe '{"finetune": 3}' \
         '{"finetune": "all", "pretrained_lr_mult": 1.0}'   # quick settings probe on images
@@ -253,6 +254,36 @@ def run_e2e_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def run_inference_batch(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Images/s of encoding 1,024 images with HashNet's image network, per batch size.
+
+    The peer is 1,024 images per pass (what encoding and validation used before
+    ``IMAGE_BATCH``); bfloat16 autocast where native, as ``precision="auto"``.
+    """
+    from hashlearn.data.cnn import IMAGE_BATCH
+    from hashlearn.deep.heads import HashHead
+    from hashlearn.deep.image_training import build_image_network, image_transforms
+    from hashlearn.deep.training import project_rows
+
+    images = np.random.default_rng(0).integers(0, 256, (1024, 32, 32, 3), dtype=np.uint8)
+    net = build_image_network("efficientnet-lite0", (1024,), 0.5, lambda w: HashHead(w, 48))
+    _, evaluation = image_transforms(args.size, augment=False)
+    project_rows(net, images[:64], evaluation, 32, "auto")  # warm up
+    rows = []
+    for batch in (1024, 256, IMAGE_BATCH, 16):
+        tic = time.perf_counter()
+        project_rows(net, images, evaluation, batch, "auto")
+        rows.append({"batch": batch, "images_per_s": len(images) / (time.perf_counter() - tic)})
+    load = os.getloadavg()[0]
+    for row in rows:
+        ratio = row["images_per_s"] / rows[0]["images_per_s"]
+        print(f"batch {row['batch']:5d}: {row['images_per_s']:7.1f} images/s ({ratio:.2f}x)")
+        row.update(size=args.size, threads=torch.get_num_threads(), load=load)
+    threads = torch.get_num_threads()
+    print(f"({args.size} px, {threads} threads, load average {load:.2f} at the end)")
+    return rows
+
+
 def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Does bfloat16 feature extraction cost retrieval quality? SDH / ITQ mAP on both.
 
@@ -367,6 +398,7 @@ def main() -> None:
             "tune",
             "ablation",
             "e2e-speed",
+            "inference-batch",
             "bf16-features",
             "probe",
             "imagenet-synthetic",
@@ -390,6 +422,7 @@ def main() -> None:
         "tune": run_tune,
         "ablation": run_ablation,
         "e2e-speed": run_e2e_speed,
+        "inference-batch": run_inference_batch,
         "bf16-features": run_bf16_features,
         "probe": run_probe,
         "imagenet-synthetic": run_imagenet_synthetic,

@@ -19,6 +19,7 @@ Evaluation (validation, encoding) never augments.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from hashlearn._precision import autocast, resolve_precision
-from hashlearn.data.cnn import prepare_images
+from hashlearn.data.cnn import IMAGE_BATCH, prepare_images
 from hashlearn.deep.backbones import FeatureMLP
 from hashlearn.deep.heads import HashHead
 from hashlearn.deep.image_backbone import BACKBONES, StagedCNN
@@ -109,7 +110,7 @@ class ActivationCache:
         n_views: int,
         precision: str,
         progress: bool = False,
-        batch_size: int = 128,
+        batch_size: int = IMAGE_BATCH,
     ) -> None:
         self.cnn, self.size, self.precision, self.batch_size = cnn, size, precision, batch_size
         total = len(images) + n_views * n_train
@@ -182,6 +183,7 @@ def train_on_images(
         transform, eval_transform = image_transforms(size, bool(settings["augment"]))
     _fit_scaler(encoder, rows[:n_train], eval_transform, cfg.precision)
     val = (rows[n_train:], y[n_train:]) if n_val else None
+    cfg = replace(cfg, eval_batch_size=IMAGE_BATCH)
     return train_hashing(
         trained, loss_fn, rows[:n_train], y[:n_train], cfg, val, transform, eval_transform
     )
@@ -193,7 +195,7 @@ def _fit_scaler(
     rows: np.ndarray,
     transform: Transform,
     precision: str,
-    batch_size: int = 256,
+    batch_size: int = IMAGE_BATCH,
 ) -> None:
     """Standardise the MLP's input with the pooled features of the clean training images.
 

@@ -201,9 +201,9 @@ class PairwiseHasher(TorchHasher):
         self._check_fitted()
         if getattr(self, "backbone_", FEATURES) == FEATURES:
             return super().project(X)
-        from hashlearn.data.cnn import check_images
+        from hashlearn.data.cnn import IMAGE_BATCH, check_images
         from hashlearn.deep.image_training import image_transforms
 
         _, evaluation = image_transforms(int(self.image_size), augment=False)
         precision = str(self.settings_.get("precision", "float32"))
-        return self._project_rows(check_images(X, "X"), evaluation, 256, precision)
+        return self._project_rows(check_images(X, "X"), evaluation, IMAGE_BATCH, precision)

@@ -71,6 +71,7 @@ class TrainConfig:
     progress: bool = False
     seed: int = 0
     val_database_size: int = 5000
+    eval_batch_size: int = 1024
     precision: str = "float32"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -158,6 +159,7 @@ def validation_map(
     n_bits: int,
     transform: Transform | None,
     precision: str = "float32",
+    batch_size: int = 1024,
 ) -> float:
     """mAP of the validation rows against the (training) database rows."""
     from hashlearn.metrics import mean_average_precision
@@ -165,8 +167,8 @@ def validation_map(
     X_val, y_val, X_db, y_db = data
     return float(
         mean_average_precision(
-            encode_rows(network, X_val, transform, precision=precision),
-            encode_rows(network, X_db, transform, precision=precision),
+            encode_rows(network, X_val, transform, batch_size, precision),
+            encode_rows(network, X_db, transform, batch_size, precision),
             y_val,
             y_db,
             n_bits=n_bits,
@@ -264,7 +266,9 @@ def train_hashing(
         score = (
             None
             if val_data is None
-            else validation_map(network, val_data, n_bits, scoring, cfg.precision)
+            else validation_map(
+                network, val_data, n_bits, scoring, cfg.precision, cfg.eval_batch_size
+            )
         )
         state["epoch"] += 1
         if score is not None and score > state["best_score"]:
