@@ -339,7 +339,7 @@ def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Quick settings probe on images: HashNet on 600 CIFAR-10 images, 64 px, 8 epochs.
+    """Quick settings probe on images: HashNet (or ``"method"``) on 600 CIFAR-10 images, 64 px.
 
     600 random CIFAR-10 images (seed 0) go to ``fit`` (which holds out 60 of them
     for validation); with ``"source": "cifar10-1k"`` in a probe, the protocol's
@@ -354,13 +354,14 @@ def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     for spec in args.probe:
         kwargs = {"n_bits": 48, "epochs": 8, "image_size": 64, **json.loads(spec)}
+        method = kwargs.pop("method", "hashnet")
         if kwargs.pop("source", None) == "cifar10-1k":
             train = get_protocol("cifar10-1k", seed=0).train_idx
             pick = train[np.random.default_rng(0).permutation(len(train))]
         else:
             pick = np.random.default_rng(0).permutation(len(cifar))[:600]
         X, y = cifar.images[pick], cifar.labels[pick]
-        model = hashlearn.create("hashnet", random_state=0, **kwargs).fit(X, y)
+        model = hashlearn.create(method, random_state=0, **kwargs).fit(X, y)
         val = [round(h["val_map"], 3) for h in model.history_]
         loss = [round(h["loss"], 3) for h in model.history_]
         print(f"{spec}: validation mAP {val}, loss {loss}", flush=True)

@@ -4,12 +4,13 @@ Same network and loop as ``hashnet`` (see :mod:`hashlearn.deep.hashnet` for the
 shared parameters) with a plain tanh output (no continuation) and
 :class:`~hashlearn.deep.losses.DHNLoss`: pairwise cross-entropy on
 ``scale`` <h_i, h_j> (1.0 paper, 0.5 DPSH-style) plus ``quantization_weight``
-times the log-cosh (or "squared") quantization loss.
+times the log-cosh (or "squared") quantization loss. On images its "auto"
+learning rate is 0.001 (HashNet's: 0.01, at which DHN's codes collapse to zero).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from torch import nn
 
@@ -30,6 +31,11 @@ class DHN(PairwiseHasher):
     >>> model.transform(X[:2]).shape
     (2, 8)
     """
+
+    # At the shared image learning rate (0.01) DHN's codes collapse to zero in the first
+    # epoch (validation mAP stays at chance, 0.111, on the 600-image probe of
+    # benchmarks/results/deep.md section 3c); at 0.001 they learn.
+    auto_overrides: ClassVar[dict[str, dict[str, Any]]] = {"images": {"learning_rate": 0.001}}
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ used are kept in ``settings_``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -64,6 +64,8 @@ class PairwiseHasher(TorchHasher):
     augment: bool
     cache_views: int
     precision: str
+    #: Per-method exceptions to :data:`AUTO_SETTINGS`, by input kind.
+    auto_overrides: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def _make_loss(self) -> nn.Module:
         raise NotImplementedError
@@ -91,8 +93,9 @@ class PairwiseHasher(TorchHasher):
         return str(self.backbone)
 
     def _resolve_settings(self, kind: str) -> dict[str, Any]:
+        auto = {**AUTO_SETTINGS[kind], **self.auto_overrides.get(kind, {})}
         return {
-            key: AUTO_SETTINGS[kind][key] if getattr(self, key) == "auto" else getattr(self, key)
+            key: auto[key] if getattr(self, key) == "auto" else getattr(self, key)
             for key in AUTO_KEYS
         }
 

@@ -3,13 +3,24 @@
 Both share :class:`~hashlearn.deep.bdnn.fitting.BDNNBase`. Parameters common to both:
 
 n_bits : code length L.
-hidden_sizes : (n1, n2) or None for the authors' table by L (interpolated elsewhere).
-    The table's small networks underfit large training sets: SH-BDNN on all 60,000
-    MNIST labels at 16 bits scores mAP 0.872 with the table's (90, 30) and 0.970 with
-    (120, 50); on 1,280-D CIFAR-10 features at 32 bits (lambda1 = 1e-3) it scores 0.655
-    with the table's (120, 50) and 0.674-0.680 with (256, 100)
-    (benchmarks/results/bdnn.md, sections 3a and 2f).
-lambda1..lambda4 : weight decay, binary gap, independence, balance (authors' defaults).
+preset : "auto" (default) or "paper". Settings left at "auto" (``lambda1``,
+    ``hidden_sizes``) take the paper's values with "paper"; with "auto" the model
+    races the paper's value and the class's ``auto_candidates`` on its validation
+    split and keeps the best (:mod:`hashlearn.deep.bdnn.selection`); the choice and
+    every candidate's score are in ``settings_``. Without validation rows "auto"
+    falls back to the paper's values.
+candidates : None (the class's ``auto_candidates``) or a list of dicts of settings to
+    race, e.g. ``[{"lambda1": 1e-3, "hidden_sizes": (256, 100)}]``.
+race_alternations : alternations each candidate runs before the best goes on (1).
+time_budget : seconds after which no further candidate starts (None: no limit).
+hidden_sizes : (n1, n2), "table" or None for the authors' table by L (interpolated
+    elsewhere), or "auto" (see ``preset``). The table's small networks underfit large
+    training sets: SH-BDNN on all 60,000 MNIST labels at 16 bits scores mAP 0.872 with
+    the table's (90, 30) and 0.970 with (120, 50); on 1,280-D CIFAR-10 features at 32
+    bits (lambda1 = 1e-3) it scores 0.655 with the table's (120, 50) and 0.674-0.680 with
+    (256, 100) (benchmarks/results/bdnn.md, sections 3a and 2f).
+lambda1 : weight decay, a number or "auto" (the paper: 1e-5; see ``preset``).
+lambda2..lambda4 : binary gap, independence, balance (authors' defaults).
 n_pretrain_iter, n_wstep_iter : L-BFGS iterations of pre-training and of each W-step (400).
 max_alternations : alternations of B-step and W-step after pre-training (20).
 patience : stop after this many alternations without a better validation mAP, then restore
@@ -62,8 +73,8 @@ class UHBDNN(BDNNBase):
     def __init__(
         self,
         n_bits: int = 32,
-        hidden_sizes: Any = None,
-        lambda1: float = 1e-5,
+        hidden_sizes: Any = "auto",
+        lambda1: float | str = "auto",
         lambda2: float = 5e-2,
         lambda3: float = 1e-2,
         lambda4: float = 0.5e-6,
@@ -84,6 +95,10 @@ class UHBDNN(BDNNBase):
         resume: bool = False,
         random_state: Any = None,
         verbose: bool = False,
+        preset: str = "auto",
+        candidates: Any = None,
+        race_alternations: int = 1,
+        time_budget: float | None = None,
         n_dcc_sweeps: int = 10,
         val_neighbors: int = 50,
     ):
@@ -122,12 +137,18 @@ class SHBDNN(BDNNBase):
     """
 
     supervised = True
+    #: Raced by ``preset="auto"`` after the paper's settings: a stronger weight decay
+    #: (the paper's 1e-5 over-fits 5,000 MNIST labels, benchmarks/results/bdnn.md 6).
+    auto_candidates = (
+        {"lambda1": 1e-4, "hidden_sizes": "table"},
+        {"lambda1": 1e-3, "hidden_sizes": "table"},
+    )
 
     def __init__(
         self,
         n_bits: int = 32,
-        hidden_sizes: Any = None,
-        lambda1: float = 1e-5,
+        hidden_sizes: Any = "auto",
+        lambda1: float | str = "auto",
         lambda2: float = 5e-2,
         lambda3: float = 1e-2,
         lambda4: float = 0.5e-6,
@@ -148,6 +169,10 @@ class SHBDNN(BDNNBase):
         resume: bool = False,
         random_state: Any = None,
         verbose: bool = False,
+        preset: str = "auto",
+        candidates: Any = None,
+        race_alternations: int = 1,
+        time_budget: float | None = None,
         lambda5: float = 1e-2,
         similarity: str = "auto",
     ):

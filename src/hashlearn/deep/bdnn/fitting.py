@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,11 +19,15 @@ from hashlearn.deep.bdnn.network import (
     pca_initialise,
 )
 from hashlearn.deep.bdnn.objective import Lambdas
-from hashlearn.deep.bdnn.training import CheckpointHook, Problem, Settings, alternate
+from hashlearn.deep.bdnn.selection import Entrant, merge_choices, race
+from hashlearn.deep.bdnn.training import CheckpointHook, Problem, Settings, Tracker, alternate
 from hashlearn.deep.bdnn.validation import map_scorer, split_validation
 from hashlearn.hashers._pca import itq_rotation, top_pca
 
 _RUN_ONLY = ("verbose", "checkpoint_dir", "resume", "n_threads", "feature_extractor")
+PRESETS = ("auto", "paper")
+#: The paper's value of each setting that ``preset="auto"`` may choose.
+PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table"}
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -65,15 +70,39 @@ def itq_codes(X: np.ndarray, n_bits: int, rng: np.random.Generator) -> np.ndarra
 class BDNNBase(TorchHasher):
     """Shared fit of UH- and SH-BDNN; subclasses add the decoder or the similarity."""
 
-    def _build_module(self, n_features: int) -> BDNNEncoder:
-        n_bits = int(self.n_bits)
-        sizes = tuple(self.hidden_sizes) if self.hidden_sizes else hidden_sizes(n_bits)
-        return BDNNEncoder(n_features, (int(sizes[0]), int(sizes[1])), n_bits)
+    #: Settings ``preset="auto"`` races when the user leaves them at "auto" (in order;
+    #: the first is the paper's). Subclasses set their own.
+    auto_candidates: tuple[dict[str, Any], ...] = (PAPER_CHOICE,)
 
-    def _lambdas(self) -> Lambdas:
+    def _build_module(self, n_features: int) -> BDNNEncoder:
+        chosen = getattr(self, "settings_", {}).get("hidden_sizes", self.hidden_sizes)
+        return BDNNEncoder(n_features, self._hidden(chosen), int(self.n_bits))
+
+    def _hidden(self, sizes: Any) -> tuple[int, int]:
+        """(n1, n2) of a setting: explicit sizes, or the authors' table ("table", None)."""
+        if sizes in (None, "table", "auto"):
+            return hidden_sizes(int(self.n_bits))
+        return int(sizes[0]), int(sizes[1])
+
+    def _lambdas(self, choice: dict[str, Any]) -> Lambdas:
         return Lambdas(
-            self.lambda1, self.lambda2, self.lambda3, self.lambda4, getattr(self, "lambda5", 0.0)
+            float(choice["lambda1"]),
+            self.lambda2,
+            self.lambda3,
+            self.lambda4,
+            getattr(self, "lambda5", 0.0),
         )
+
+    def _choices(self, can_select: bool) -> list[dict[str, Any]]:
+        """The settings to fit: one (paper preset, no validation) or the race's candidates."""
+        if self.preset not in PRESETS:
+            raise ValueError(f"preset must be one of {PRESETS}, got {self.preset!r}")
+        given = {"lambda1": self.lambda1, "hidden_sizes": self.hidden_sizes}
+        given["hidden_sizes"] = "table" if given["hidden_sizes"] is None else given["hidden_sizes"]
+        if self.preset == "paper" or not can_select:
+            return merge_choices(given, [PAPER_CHOICE])
+        candidates = self.candidates if self.candidates is not None else self.auto_candidates
+        return merge_choices(given, [PAPER_CHOICE, *map(_full_candidate, candidates)])
 
     def _settings(self) -> Settings:
         if self.optimizer not in ("lbfgs", "adam"):
@@ -117,7 +146,8 @@ class BDNNBase(TorchHasher):
         rng = np.random.default_rng(self.random_state)
         data = self._split(X, y, X_val, y_val, rng)
         with _threads(self.n_threads, data["X"].size):
-            net, tracker = self._train(data, n_bits, rng, fingerprint(X, y, self._run_params()))
+            key = {"X": X, "y": y, "params": self._run_params()}
+            net, tracker = self._train(data, n_bits, rng, key)
         self.n_features_in_ = X.shape[1]
         self.module_ = net.eval()
         self.val_scores_ = [float(s) for s in tracker.scores]
@@ -144,27 +174,59 @@ class BDNNBase(TorchHasher):
         y_train, y_val = (None, None) if y is None else (y[train], y[val])
         return {"X": X[train], "y": y_train, "X_val": X[val], "y_val": y_val}
 
-    def _train(self, data: dict[str, Any], n_bits: int, rng: np.random.Generator, key: str):
+    def _train(
+        self, data: dict[str, Any], n_bits: int, rng: np.random.Generator, key: dict[str, Any]
+    ) -> tuple[BDNNEncoder, Tracker]:
         dtype = self._dtype()
         feats = self._features(data["X"])
         shift, scale = self._rescaling(feats)
         Xt = torch.as_tensor((feats - shift) / scale, dtype=dtype)
-        B = torch.as_tensor(itq_codes(Xt.double().numpy(), n_bits, rng), dtype=dtype)
-        net = self._build_module(Xt.shape[1]).to(dtype)
-        pca_initialise(net, Xt, rng)
-        problem = Problem(Xt, net, B, self._lambdas(), **self._extra_terms(data, Xt))
-        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
-        scorer = None
+        Xv: torch.Tensor | None = None
+        relevance: Any = None
         if len(data["X_val"]) and self.patience > 0:
             Xv = torch.as_tensor((self._features(data["X_val"]) - shift) / scale, dtype=dtype)
-            scorer = map_scorer(net, Xt, Xv, self._relevance(data, Xt, Xv))
-        hook = (
-            CheckpointHook(self.checkpoint_dir, key, self.resume)
-            if self.checkpoint_dir is not None
-            else None
+            relevance = self._relevance(data, Xt, Xv)
+
+        def enter(choice: dict[str, Any], rng: np.random.Generator) -> Entrant:
+            B = torch.as_tensor(itq_codes(Xt.double().numpy(), n_bits, rng), dtype=dtype)
+            net = BDNNEncoder(Xt.shape[1], self._hidden(choice["hidden_sizes"]), n_bits).to(dtype)
+            pca_initialise(net, Xt, rng)
+            extra = self._extra_terms(data, Xt)
+            problem = Problem(Xt, net, B, self._lambdas(choice), **extra)
+            generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+            scorer = None if Xv is None else map_scorer(net, Xt, Xv, relevance)
+            return Entrant(choice, problem, scorer, generator)
+
+        settings, choices = self._settings(), self._choices(Xv is not None)
+        results: list[dict[str, Any]] = []
+        if len(choices) == 1:
+            entrant = enter(choices[0], rng)
+        else:  # every candidate starts from the same draws of ``rng``
+            stages, budget = 1 + int(self.race_alternations), self.time_budget
+            entrant, results = race(
+                lambda c: enter(c, copy.deepcopy(rng)), choices, settings, stages, budget
+            )
+        hook = None
+        if self.checkpoint_dir is not None:
+            run = fingerprint(key["X"], key["y"], {**key["params"], **entrant.choice})
+            hook = CheckpointHook(self.checkpoint_dir, run, self.resume)
+        resumed = hook.load(entrant.problem, entrant.generator) if hook is not None else None
+        tracker = alternate(
+            entrant.problem,
+            settings,
+            entrant.scorer,
+            entrant.generator,
+            hook,
+            tracker=resumed or entrant.tracker,
         )
-        tracker = alternate(problem, self._settings(), scorer, generator, hook)
+        net = entrant.problem.net
         _fold_rescaling(net, shift, scale)
+        self.settings_ = {
+            "preset": str(self.preset),
+            "lambda1": float(entrant.choice["lambda1"]),
+            "hidden_sizes": list(self._hidden(entrant.choice["hidden_sizes"])),
+            "candidates": _jsonable(results),
+        }
         return net, tracker
 
     def _rescaling(self, X: np.ndarray) -> tuple[np.ndarray, float]:
@@ -199,6 +261,24 @@ def _check_magnitude(X: np.ndarray, name: str) -> None:
         "standardise or rescale the features"
     )
     check_max_abs(X, MAX_ABS_INPUT, advice, name)
+
+
+def _full_candidate(candidate: Any) -> dict[str, Any]:
+    """A candidate of ``candidates`` with the paper's values for the settings it leaves out."""
+    if not isinstance(candidate, dict) or not set(candidate) <= set(PAPER_CHOICE):
+        raise ValueError(
+            f"candidates: each must be a dict with keys among {sorted(PAPER_CHOICE)}, "
+            f"got {candidate!r}"
+        )
+    lambda1 = candidate.get("lambda1", PAPER_CHOICE["lambda1"])
+    if isinstance(lambda1, bool) or not isinstance(lambda1, (int, float)) or lambda1 < 0:
+        raise ValueError(f"candidates: lambda1 must be a number >= 0, got {lambda1!r}")
+    return {**PAPER_CHOICE, **candidate}
+
+
+def _jsonable(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Race results with tuples as lists and the table as its name (for ``settings_``)."""
+    return [{k: list(v) if isinstance(v, tuple) else v for k, v in r.items()} for r in results]
 
 
 @torch.no_grad()

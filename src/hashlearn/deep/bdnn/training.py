@@ -191,32 +191,45 @@ def alternate(
     scorer: Callable[[], float] | None,
     generator: torch.Generator,
     hook: CheckpointHook | None = None,
+    tracker: Tracker | None = None,
+    stages: int | None = None,
 ) -> Tracker:
     """Pre-train, then alternate B-step / W-step until early stopping or the limit.
 
     ``scorer`` returns the validation score of the current network (higher is
     better); without one, every alternation runs and the last state is kept.
-    The best state is restored into ``problem`` before returning.
+    When the run ends, the best state is restored into ``problem``.
+    ``tracker`` continues a run that an earlier call paused or that ``hook``
+    loaded from a checkpoint; ``stages`` pauses this call after that many stages
+    (pre-training counts as one), without restoring. ``hook`` saves after each stage.
     """
-    tracker = hook.load(problem, generator) if hook is not None else None
     score = scorer if scorer is not None else (lambda: math.nan)
+    ran = 0
     if tracker is None:
         tracker, start = Tracker(), time.perf_counter()
         w_step(problem, settings, settings.n_pretrain_iter, generator)
         tracker.update(score(), problem, settings.patience, time.perf_counter() - start)
         _report(settings, tracker, problem)
+        ran += 1
         if hook is not None:
             hook.save(problem, tracker, generator)
-    while not tracker.done and len(tracker.scores) <= settings.max_alternations:
+    while not finished(tracker, settings) and (stages is None or ran < stages):
         start = time.perf_counter()
         problem.b_step(settings.n_dcc_sweeps)
         w_step(problem, settings, settings.n_wstep_iter, generator)
         tracker.update(score(), problem, settings.patience, time.perf_counter() - start)
         _report(settings, tracker, problem)
+        ran += 1
         if hook is not None:
             hook.save(problem, tracker, generator)
-    problem.restore(tracker.best)
+    if finished(tracker, settings):
+        problem.restore(tracker.best)
     return tracker
+
+
+def finished(tracker: Tracker, settings: Settings) -> bool:
+    """Early stopping fired, or every alternation ran."""
+    return tracker.done or len(tracker.scores) > settings.max_alternations
 
 
 def _report(settings: Settings, tracker: Tracker, problem: Problem) -> None:

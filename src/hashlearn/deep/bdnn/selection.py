@@ -1,0 +1,83 @@
+"""Settings that UH-/SH-BDNN choose on their validation split: a short race.
+
+With ``preset="auto"`` the estimator races candidate settings (for SH-BDNN the
+weight decay ``lambda1``: the paper's 1e-5, then 1e-4 and 1e-3). Each candidate
+pre-trains and runs ``race_alternations`` alternations on the training rows and
+is scored as early stopping scores it, on the validation rows (carved from the
+training data, never the queries). The best candidate then goes on from where it
+stopped, so its part of the race is not repeated, and ends exactly as a fit with
+its settings alone would (same initialisation, same steps).
+
+Examples
+--------
+>>> merge_choices({"lambda1": "auto"}, [{"lambda1": 1e-5}, {"lambda1": 1e-3}])
+[{'lambda1': 1e-05}, {'lambda1': 0.001}]
+>>> merge_choices({"lambda1": 1e-4}, [{"lambda1": 1e-5}, {"lambda1": 1e-3}])
+[{'lambda1': 0.0001}]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from hashlearn.deep.bdnn.training import Problem, Settings, Tracker, alternate
+
+
+def merge_choices(given: dict[str, Any], candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct settings to try: ``given`` values fixed, "auto" ones from ``candidates``."""
+    merged: list[dict[str, Any]] = []
+    for candidate in candidates:
+        choice = {k: candidate[k] if v == "auto" else v for k, v in given.items()}
+        if choice not in merged:
+            merged.append(choice)
+    return merged
+
+
+@dataclass
+class Entrant:
+    """One candidate's run: its settings, problem, validation scorer and progress."""
+
+    choice: dict[str, Any]
+    problem: Problem
+    scorer: Callable[[], float] | None
+    generator: torch.Generator
+    tracker: Tracker | None = None
+
+
+def race(
+    enter: Callable[[dict[str, Any]], Entrant],
+    choices: list[dict[str, Any]],
+    settings: Settings,
+    n_stages: int,
+    time_budget: float | None = None,
+) -> tuple[Entrant, list[dict[str, Any]]]:
+    """Run the first ``n_stages`` stages of each choice; return the best and every result.
+
+    ``enter(choice)`` builds a candidate's run. The first choice always runs; a
+    later one is skipped (and reported so) once ``time_budget`` seconds have
+    passed. Ties go to the earlier choice.
+    """
+    start = time.perf_counter()
+    entrants: list[Entrant] = []
+    results: list[dict[str, Any]] = []
+    for choice in choices:
+        if entrants and time_budget is not None and time.perf_counter() - start > time_budget:
+            results.append({**choice, "score": None, "seconds": 0.0, "skipped": True})
+            continue
+        tic = time.perf_counter()
+        entrant = enter(choice)
+        entrant.tracker = alternate(
+            entrant.problem, settings, entrant.scorer, entrant.generator, stages=n_stages
+        )
+        entrants.append(entrant)
+        seconds = time.perf_counter() - tic
+        results.append({**choice, "score": entrant.tracker.best_score, "seconds": seconds})
+        if settings.verbose:
+            print(f"[bdnn] candidate {choice}: validation {entrant.tracker.best_score:.4f}")
+    winner = max(entrants, key=lambda e: e.tracker.best_score if e.tracker else -1.0)
+    return winner, results

@@ -1,0 +1,143 @@
+"""preset="auto": the race of candidate settings on the validation split."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+import hashlearn
+from hashlearn.deep.bdnn import SHBDNN, UHBDNN, fitting, training
+
+FAST = {"n_pretrain_iter": 40, "n_wstep_iter": 20, "max_alternations": 2, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def test_paper_preset_is_the_papers_settings(digits):
+    X, y = digits
+    paper = SHBDNN(n_bits=16, preset="paper", **FAST).fit(X[:600], y[:600])
+    explicit = SHBDNN(n_bits=16, lambda1=1e-5, hidden_sizes=(90, 30), **FAST)
+    explicit.fit(X[:600], y[:600])
+    assert paper.settings_["candidates"] == explicit.settings_["candidates"] == []
+    assert paper.settings_["lambda1"] == 1e-5 and paper.settings_["hidden_sizes"] == [90, 30]
+    assert np.array_equal(paper.encode(X[600:]), explicit.encode(X[600:]))
+
+
+def test_auto_races_the_candidates_and_keeps_the_best(digits):
+    X, y = digits
+    paper = SHBDNN(n_bits=16, preset="paper", **FAST).fit(X[:600], y[:600])
+    auto = SHBDNN(n_bits=16, **FAST).fit(X[:600], y[:600])
+    results = auto.settings_["candidates"]
+    assert [r["lambda1"] for r in results] == [1e-5, 1e-4, 1e-3]
+    # The paper's candidate starts exactly as the paper preset's fit (same initialisation).
+    assert results[0]["score"] == max(paper.val_scores_[:2])
+    best = max(results, key=lambda r: r["score"])
+    assert auto.settings_["lambda1"] == best["lambda1"]
+    assert max(auto.val_scores_) >= best["score"]
+
+
+def test_the_winner_ends_as_a_fit_with_its_settings_alone(digits):
+    X, y = digits
+    auto = SHBDNN(n_bits=16, **FAST).fit(X[:600], y[:600])
+    alone = SHBDNN(n_bits=16, lambda1=auto.settings_["lambda1"], **FAST).fit(X[:600], y[:600])
+    assert alone.settings_["candidates"] == []
+    assert auto.val_scores_ == alone.val_scores_
+    assert np.array_equal(auto.encode(X[600:]), alone.encode(X[600:]))
+
+
+def test_given_settings_are_not_raced(digits):
+    X, y = digits
+    model = SHBDNN(n_bits=8, lambda1=3e-4, **FAST).fit(X[:400], y[:400])
+    assert model.settings_["candidates"] == [] and model.settings_["lambda1"] == 3e-4
+
+
+def test_own_candidates_and_a_time_budget(digits):
+    X, y = digits
+    wide = {"lambda1": 1e-3, "hidden_sizes": (40, 20)}
+    model = SHBDNN(n_bits=8, candidates=[wide], **FAST).fit(X[:400], y[:400])
+    assert [r["hidden_sizes"] for r in model.settings_["candidates"]] == ["table", [40, 20]]
+    cut = SHBDNN(n_bits=8, time_budget=0.0, **FAST).fit(X[:400], y[:400])
+    assert [r.get("skipped", False) for r in cut.settings_["candidates"]] == [False, True, True]
+    assert cut.settings_["lambda1"] == 1e-5
+
+
+def test_the_race_never_sees_the_query_rows(digits, monkeypatch):
+    X, y = digits
+    seen = []
+    real = fitting.map_scorer
+
+    def spy(net, X_db, X_val, relevant):
+        seen.append(X_val.numpy().copy())
+        return real(net, X_db, X_val, relevant)
+
+    monkeypatch.setattr(fitting, "map_scorer", spy)
+    train, queries = X[:500], X[500:]
+    SHBDNN(n_bits=8, **FAST).fit(train, y[:500])
+    assert len(seen) == 3  # one validation scorer per candidate
+    rows = {r.tobytes() for r in train.astype(np.float32)}
+    query_rows = {r.tobytes() for r in queries.astype(np.float32)} - rows
+    for X_val in seen:
+        assert {r.tobytes() for r in X_val} <= rows
+        assert not {r.tobytes() for r in X_val} & query_rows
+
+
+def test_choice_is_saved_and_restored(digits, tmp_path):
+    X, y = digits
+    wide = {"lambda1": 1e-4, "hidden_sizes": (48, 24)}
+    model = SHBDNN(n_bits=8, candidates=[wide], preset="auto", **FAST)
+    model.fit(X[:400], y[:400])
+    model.save(tmp_path / "m")
+    loaded = hashlearn.load(tmp_path / "m")
+    assert loaded.settings_ == model.settings_
+    assert loaded.module_.layers[0].out_features == model.settings_["hidden_sizes"][0]
+    assert np.array_equal(loaded.encode(X[400:]), model.encode(X[400:]))
+
+
+def test_resume_after_a_crash_past_the_race(digits, tmp_path, monkeypatch):
+    X, y = digits
+    params = {**FAST, "max_alternations": 3, "patience": 5, "random_state": 1}
+    full = SHBDNN(n_bits=8, **params).fit(X[:300], y[:300])
+    real_w_step, calls = training.w_step, []
+
+    def crashing_w_step(*a, **k):
+        calls.append(1)
+        if len(calls) == 8:  # 3 candidates x 2 stages raced, then the winner's 2nd stage
+            raise RuntimeError("crash")
+        return real_w_step(*a, **k)
+
+    monkeypatch.setattr(training, "w_step", crashing_w_step)
+    with pytest.raises(RuntimeError, match="crash"):
+        SHBDNN(n_bits=8, checkpoint_dir=tmp_path, **params).fit(X[:300], y[:300])
+    monkeypatch.setattr(training, "w_step", real_w_step)
+    resumed = SHBDNN(n_bits=8, checkpoint_dir=tmp_path, resume=True, **params)
+    resumed.fit(X[:300], y[:300])
+    assert resumed.val_scores_ == full.val_scores_
+    assert np.array_equal(resumed.project(X[300:400]), full.project(X[300:400]))
+
+
+def test_without_validation_auto_falls_back_to_the_paper(digits):
+    X, y = digits
+    model = SHBDNN(n_bits=8, **{**FAST, "patience": 0}).fit(X[:300], y[:300])
+    assert model.settings_["candidates"] == [] and model.settings_["lambda1"] == 1e-5
+
+
+def test_uh_bdnn_records_its_settings(digits):
+    model = UHBDNN(n_bits=8, **FAST).fit(digits[0][:300])
+    assert model.settings_["lambda1"] == 1e-5 and model.settings_["preset"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"preset": "tuned"}, "preset must be one of"),
+        ({"candidates": [{"lambda1": "x"}]}, "lambda1 must be a number"),
+        ({"candidates": [{"lr": 0.1}]}, "keys among"),
+    ],
+)
+def test_bad_selection_parameters(digits, params, message):
+    X, y = digits
+    with pytest.raises(ValueError, match=message):
+        SHBDNN(n_bits=8, **{**FAST, **params}).fit(X[:300], y[:300])
