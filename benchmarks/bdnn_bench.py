@@ -1,7 +1,7 @@
 """BDNN benchmarks: SH-BDNN and UH-BDNN on MNIST (and CIFAR-10 features when cached).
 
 Each call runs one configuration and prints one markdown row (ours, the ITQ peer
-measured in the same run, the authors' reference numbers of REFERENCE_RESULTS.md).
+measured in the same run, the scores of the authors' own code run on this machine kind).
 
     HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py sh-mnist --train 5k --bits 32
     HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py uh-mnist --bits 16
@@ -9,7 +9,7 @@ measured in the same run, the authors' reference numbers of REFERENCE_RESULTS.md
     HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py sh-cifar --bits 32 \
         --tune-lambda1 1e-5 1e-4 1e-3 --peers
 
-Protocols (REFERENCE_RESULTS.md): queries = the 10,000 official test images,
+Protocols: queries = the 10,000 official test images,
 database = the 60,000 training images, pixels / 255. "5k": per class c in order,
 p = rng.permutation(train rows of c) with rng = default_rng(0); train p[:500],
 validation p[500:600]. "60k": all training images (1,000 carved for validation).
@@ -32,7 +32,7 @@ import torch
 import hashlearn
 from hashlearn.deep.bdnn.validation import knn_relevance, label_relevance, ranking_map
 
-#: authors' code on this machine kind (REFERENCE_RESULTS.md): (mAP, P@r2) by L
+#: authors' code on this machine kind: (mAP, P@r2) by L
 REFERENCE = {
     ("sh", "5k"): {8: (0.706, 0.632), 16: (0.858, 0.876), 24: (0.879, 0.895), 32: (0.883, 0.896)},
     ("sdh", "5k"): {8: (0.699, 0.535), 16: (0.920, 0.914), 24: (0.919, 0.920), 32: (0.925, 0.928)},
@@ -296,7 +296,7 @@ def main() -> None:
     parser.add_argument(
         "--train", choices=["5k", "60k"], default="5k",
         help="sh-mnist: 5k labels or all 60k; uh-mnist: 60k trains on all 60,000 images "
-        "(the UH demo) instead of REFERENCE_RESULTS.md's 10,000",
+        "(the UH demo) instead of the authors' demo's 10,000",
     )  # fmt: skip
     parser.add_argument("--bits", type=int, nargs="+", default=[32, 16])
     parser.add_argument("--seed", type=int, default=0)

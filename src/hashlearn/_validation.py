@@ -1,7 +1,7 @@
 """Input checks shared by every public function.
 
 Each check raises a ``TypeError`` or ``ValueError`` whose message names the
-argument, says what was expected and what came instead (DESIGN.md decision 8).
+argument, says what was expected and what came instead.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The estimator interface every hashing method implements (DESIGN.md decision 2).
+"""The estimator interface every hashing method implements.
 
 Subclasses implement ``fit`` and ``project`` (real values before thresholding);
 ``transform`` (0/1 bits), ``encode`` (packed codes), ``save`` and the state

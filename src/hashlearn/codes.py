@@ -1,6 +1,6 @@
 """Binary codes: binarize, pack/unpack bits, Hamming distances.
 
-One code format for the whole library (DESIGN.md decision 1): packed ``uint8``
+One code format for the whole library: packed ``uint8``
 of shape ``(n, ceil(n_bits / 8))``, bit ``j`` of byte ``i`` is dimension
 ``8 * i + j`` (least significant bit first, as faiss packs), and bit = 1 where
 the real-valued output is ``>= 0``.

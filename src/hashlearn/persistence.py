@@ -1,4 +1,4 @@
-"""Saving and loading models without pickle (DESIGN.md decision 6).
+"""Saving and loading models without pickle.
 
 A model folder holds ``config.json`` (method, hyper-parameters, n_bits, bit
 order, library version, scalar state, and the name and sha256 of the arrays

@@ -17,7 +17,7 @@ F64 = torch.float64
 
 
 def _dense_cost(H, B, weights, lam, X=None, dec=None, S=None):
-    """The costs of ALGORITHMS.md 2.2 / 2.4 written literally, columns = samples."""
+    """The BDNN costs written literally, columns = samples."""
     Hc, Bc = H.T, B.T  # L x m as in the paper
     m, L = H.shape
     total = lam.lambda1 / 2 * sum((w**2).sum() for w in weights)

@@ -1,4 +1,4 @@
-"""Presets and AP variants on hand-computed toy rankings (ALGORITHMS.md 1.3)."""
+"""Presets and AP variants on hand-computed toy rankings."""
 
 from __future__ import annotations
 

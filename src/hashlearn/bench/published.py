@@ -1,8 +1,7 @@
 """Published numbers to place beside ours, per protocol, method and code length.
 
-Sources: ALGORITHMS.md section 6 (papers and surveys), the project's issues
-(the BDNN paper's claims) and REFERENCE_RESULTS.md (the authors' own code run
-on real MNIST here; ``source`` says "authors' code" for those). Values are
+Sources: the papers and surveys, the BDNN paper's claims and the authors' own
+code (run on real MNIST here; ``source`` says "authors' code" for those). Values are
 fractions (0.6962, not 69.62).
 
 >>> rows = published_for("cifar10-1k", methods=["dhn"], bits=[32])
@@ -22,7 +21,7 @@ _SURVEY_DRSCH = "survey Table 4, from the DRSCH paper (DRSCH protocol)"
 _DHN = "DHN paper (Zhu et al., AAAI 2016), AlexNet end to end"
 _SURVEY = "survey Table 4 (DHN protocol)"
 _HASHNET = "HashNet paper (Cao et al., ICCV 2017), AlexNet"
-_AUTHORS = "authors' code run here (REFERENCE_RESULTS.md)"
+_AUTHORS = "authors' code run here"
 
 # (protocol, method, metric, source, {n_bits: value})
 _TABLE: list[tuple[str, str, str, str, dict[int, float]]] = [
@@ -41,7 +40,7 @@ _TABLE: list[tuple[str, str, str, str, dict[int, float]]] = [
     ("cifar10-10k", "ksh", "map", _BDNN, {32: 0.6576}),
     ("cifar10-10k", "bre", "map", _BDNN, {8: 0.2384, 32: 0.4489}),
     # DRSCH's protocol: 10,000 test queries, the 50,000 training images as training set
-    # and database (ALGORITHMS.md 1.7 "cifar10-2"): our "cifar10-10k-full"
+    # and database: our "cifar10-10k-full"
     (
         "cifar10-10k-full",
         "dsrh",

@@ -1,4 +1,4 @@
-"""Named, seeded split protocols (ALGORITHMS.md 1.7, REFERENCE_RESULTS.md).
+"""Named, seeded split protocols.
 
 A protocol holds index arrays into the whole dataset (official training part
 first, as returned by :func:`load_mnist` / :func:`load_cifar10`), never copies
@@ -169,7 +169,7 @@ PROTOCOLS: dict[str, _Spec] = {
         "mnist",
         _mnist_5k,
         "class",
-        "10,000 queries, 60,000 database; train 500/class, val 100/class (REFERENCE_RESULTS.md)",
+        "10,000 queries, 60,000 database; train 500/class, val 100/class",
     ),
     "mnist-unsup": _Spec(
         "mnist",

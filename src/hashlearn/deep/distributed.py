@@ -1,4 +1,4 @@
-"""Distributed training on PyTorch's own engine (DESIGN.md decision 9).
+"""Distributed training on PyTorch's own engine.
 
 Pairwise losses compare each local code with codes from the whole global
 batch: :func:`gather_with_grad` all-gathers a tensor from every rank and lets

@@ -1,4 +1,4 @@
-"""HashNet's hash layer with continuation: h = tanh(beta z) (ALGORITHMS.md 3.1-3.2).
+"""HashNet's hash layer with continuation: h = tanh(beta z).
 
 beta_t = beta0 * (1 + gamma t)^power, recomputed when the training-iteration
 counter t is a multiple of ``step_size`` (authors' defaults gamma 0.005,

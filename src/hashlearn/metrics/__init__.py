@@ -1,4 +1,4 @@
-"""Retrieval metrics on packed binary codes (ALGORITHMS.md section 1).
+"""Retrieval metrics on packed binary codes.
 
 Every function takes packed query and database codes, ``n_bits``, and either
 labels (1-D classes, or 2-D 0/1 multi-label matrices: relevant iff they share

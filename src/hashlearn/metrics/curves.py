@@ -1,4 +1,4 @@
-"""Precision-recall curves, by Hamming radius and by rank (ALGORITHMS.md 1.6).
+"""Precision-recall curves, by Hamming radius and by rank.
 
 Both return plain numpy arrays: the x values (radii or ranks), then the mean
 precision and the mean recall over queries at each of them.

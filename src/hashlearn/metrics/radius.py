@@ -1,4 +1,4 @@
-"""Precision and recall of the Hamming ball of radius r (ALGORITHMS.md 1.5).
+"""Precision and recall of the Hamming ball of radius r.
 
 The ball holds every database item with distance <= r; no ordering is
 involved, so these come straight from the per-distance histograms.

@@ -5,7 +5,7 @@ breaks ties by database index (a stable sort, as MATLAB's ``sort``);
 ``ties="average"`` gives the exact expectation over uniformly random orders
 inside each group of equal distances (closed form, see ``_ties``).
 
-Presets (ALGORITHMS.md 1.3) fix how AP@k is normalised and which queries are
+Presets fix how AP@k is normalised and which queries are
 left out of the mean:
 
 ================== ============ ============ ====================== ======================

@@ -107,8 +107,8 @@ def streaming_map(
 
     Same definition as ``hashlearn.metrics.mean_average_precision`` with
     ``ties="stable"`` (ties broken by database id) and ``empty="zero"``;
-    ``topk`` normalises by the relevant items retrieved in the top ``topk``
-    (ALGORITHMS.md 1.3 b). Class labels only (relevant iff equal).
+    ``topk`` normalises by the relevant items retrieved in the top ``topk``.
+    Class labels only (relevant iff equal).
 
     Parameters
     ----------

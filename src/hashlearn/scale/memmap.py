@@ -1,7 +1,7 @@
 """Out-of-core encoding: features on disk -> packed codes on disk, in chunks.
 
-The codes file is a standard ``.npy`` array of packed ``uint8`` codes (DESIGN.md
-decision 1) written sequentially through :func:`hashlearn._io.atomic_write`, so
+The codes file is a standard ``.npy`` array of packed ``uint8`` codes (the
+library's one code format) written sequentially through :func:`hashlearn._io.atomic_write`, so
 a crash at any moment leaves the previous file (or none) under the final name,
 never a truncated one. Only one chunk of features and codes is in memory at a time.
 """

@@ -1,4 +1,4 @@
-"""BDNN: UH-BDNN and SH-BDNN (Do, Doan, Cheung, ECCV 2016), see ALGORITHMS.md section 2."""
+"""BDNN: UH-BDNN and SH-BDNN (Do, Doan, Cheung, ECCV 2016)."""
 
 from typing import TYPE_CHECKING
 

@@ -1,4 +1,4 @@
-"""B-steps: the binary codes with the network fixed (ALGORITHMS.md 2.3, 2.4).
+"""B-steps: the binary codes with the network fixed.
 
 Codes are +-1 with sign(0) = +1 everywhere (the authors' test-time rule
 H >= 0 -> bit 1), so a zero never leaks into a code.

@@ -1,4 +1,4 @@
-"""The BDNN encoder network and its layer-wise PCA initialisation (ALGORITHMS.md 2.1, 2.3).
+"""The BDNN encoder network and its layer-wise PCA initialisation.
 
 The encoder is input (D) -> n1 sigmoid -> n2 sigmoid -> L linear units; the
 linear output H is the real-valued code (bit = 1 where H >= 0). UH-BDNN adds a
@@ -97,7 +97,7 @@ def _top_second_moment(A: torch.Tensor, n_rows: int, rng: np.random.Generator) -
 
 @torch.no_grad()
 def pca_initialise(net: BDNNEncoder, X: torch.Tensor, rng: np.random.Generator) -> None:
-    """Greedy layer-wise PCA initialisation of the encoder, biases zero (ALGORITHMS.md 2.3).
+    """Greedy layer-wise PCA initialisation of the encoder, biases zero.
 
     Layer l gets the top n_l eigenvectors of the uncentered second moment of its
     input; the next layer's input is the sigmoid of this layer's output, as in

@@ -1,4 +1,4 @@
-"""The BDNN costs (ALGORITHMS.md 2.2 and 2.4), rows are samples.
+"""The BDNN costs, rows are samples.
 
 With H (m x L) the code layer, B (m x L) the binary codes and X (m x D) the input:
 

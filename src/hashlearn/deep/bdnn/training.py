@@ -1,4 +1,4 @@
-"""The BDNN alternation (ALGORITHMS.md 2.3): pre-train, then B-step / W-step / validate.
+"""The BDNN alternation: pre-train, then B-step / W-step / validate.
 
 :class:`Problem` holds the data, the network, the codes B and the cost;
 :func:`alternate` runs pre-training and the alternation with early stopping,

@@ -1,4 +1,4 @@
-"""Pair similarity between a batch and a reference set (ALGORITHMS.md 3.3, 4.2).
+"""Pair similarity between a batch and a reference set.
 
 Labels are 1-D class ids or 2-D 0/1 multi-label rows; two items are similar
 (s_ij = 1) when they share at least one label. All helpers return float

@@ -1,4 +1,4 @@
-"""DHN: pairwise cross-entropy plus a log-cosh quantization loss (ALGORITHMS.md 4.2)."""
+"""DHN: pairwise cross-entropy plus a log-cosh quantization loss."""
 
 from __future__ import annotations
 

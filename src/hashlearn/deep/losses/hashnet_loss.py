@@ -1,4 +1,4 @@
-"""HashNet's weighted pairwise likelihood with an adaptive sigmoid (ALGORITHMS.md 3.3)."""
+"""HashNet's weighted pairwise likelihood with an adaptive sigmoid."""
 
 from __future__ import annotations
 
