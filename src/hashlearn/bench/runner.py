@@ -21,6 +21,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import hashlearn
+from hashlearn._threads import torch_threads_kept
 from hashlearn.bench.data import BenchData, load_benchmark_data
 from hashlearn.bench.environment import environment_record
 from hashlearn.bench.published import published_for
@@ -124,9 +125,10 @@ def evaluate_model(
     n_bits = int(model.n_bits)
     names = list(dict.fromkeys([*metrics, *(pr_curve_metrics(n_bits) if pr_curve else [])]))
     labels = (None, None) if data.relevance is not None else (data.y_query, data.y_db)
-    values = evaluate_codes(
-        q_codes, db_codes, *labels, n_bits=n_bits, relevance=data.relevance, metrics=names
-    )
+    with torch_threads_kept():  # the next method's fit keeps the thread count it was given
+        values = evaluate_codes(
+            q_codes, db_codes, *labels, n_bits=n_bits, relevance=data.relevance, metrics=names
+        )
     curve = pr_curve_from(values, n_bits) if pr_curve else {}
     return {m: values[m] for m in metrics}, curve, encode_seconds
 

@@ -162,18 +162,14 @@ def validation_map(
     batch_size: int = 1024,
 ) -> float:
     """mAP of the validation rows against the (training) database rows."""
+    from hashlearn._threads import torch_threads_kept
     from hashlearn.metrics import mean_average_precision
 
     X_val, y_val, X_db, y_db = data
-    return float(
-        mean_average_precision(
-            encode_rows(network, X_val, transform, batch_size, precision),
-            encode_rows(network, X_db, transform, batch_size, precision),
-            y_val,
-            y_db,
-            n_bits=n_bits,
-        )
-    )
+    query_codes = encode_rows(network, X_val, transform, batch_size, precision)
+    db_codes = encode_rows(network, X_db, transform, batch_size, precision)
+    with torch_threads_kept():
+        return float(mean_average_precision(query_codes, db_codes, y_val, y_db, n_bits=n_bits))
 
 
 def _epoch(
