@@ -19,7 +19,7 @@ def digits():
 def test_paper_preset_is_the_papers_settings(digits):
     X, y = digits
     paper = SHBDNN(n_bits=16, preset="paper", **FAST).fit(X[:600], y[:600])
-    explicit = SHBDNN(n_bits=16, lambda1=1e-5, hidden_sizes=(90, 30), **FAST)
+    explicit = SHBDNN(n_bits=16, preset="paper", lambda1=1e-5, hidden_sizes=(90, 30), **FAST)
     explicit.fit(X[:600], y[:600])
     assert paper.settings_["candidates"] == explicit.settings_["candidates"] == []
     assert paper.settings_["lambda1"] == 1e-5 and paper.settings_["hidden_sizes"] == [90, 30]
@@ -28,12 +28,12 @@ def test_paper_preset_is_the_papers_settings(digits):
 
 def test_auto_races_the_candidates_and_keeps_the_best(digits):
     X, y = digits
-    paper = SHBDNN(n_bits=16, preset="paper", **FAST).fit(X[:600], y[:600])
+    alone = SHBDNN(n_bits=16, lambda1=1e-5, **FAST).fit(X[:600], y[:600])
     auto = SHBDNN(n_bits=16, **FAST).fit(X[:600], y[:600])
     results = auto.settings_["candidates"]
     assert [r["lambda1"] for r in results] == [1e-5, 1e-4, 1e-3]
-    # The paper's candidate starts exactly as the paper preset's fit (same initialisation).
-    assert results[0]["score"] == max(paper.val_scores_[:2])
+    # The paper's candidate starts exactly as a fit with its settings alone.
+    assert results[0]["score"] == max(alone.val_scores_[:2])
     best = max(results, key=lambda r: r["score"])
     assert auto.settings_["lambda1"] == best["lambda1"]
     assert max(auto.val_scores_) >= best["score"]
@@ -69,9 +69,9 @@ def test_the_race_never_sees_the_query_rows(digits, monkeypatch):
     seen = []
     real = fitting.map_scorer
 
-    def spy(net, X_db, X_val, relevant):
-        seen.append(X_val.numpy().copy())
-        return real(net, X_db, X_val, relevant)
+    def spy(net, X_db, X_val, relevant, exclude_self=False):
+        seen.append((X_db.numpy().copy(), X_val.numpy().copy(), exclude_self))
+        return real(net, X_db, X_val, relevant, exclude_self)
 
     monkeypatch.setattr(fitting, "map_scorer", spy)
     train, queries = X[:500], X[500:]
@@ -79,9 +79,25 @@ def test_the_race_never_sees_the_query_rows(digits, monkeypatch):
     assert len(seen) == 3  # one validation scorer per candidate
     rows = {r.tobytes() for r in train.astype(np.float32)}
     query_rows = {r.tobytes() for r in queries.astype(np.float32)} - rows
-    for X_val in seen:
+    for X_db, X_val, exclude_self in seen:
+        # auto scores the validation rows against each other, each leaving itself out
+        assert exclude_self and np.array_equal(X_db, X_val)
         assert {r.tobytes() for r in X_val} <= rows
         assert not {r.tobytes() for r in X_val} & query_rows
+
+
+def test_paper_preset_scores_against_the_training_rows(digits, monkeypatch):
+    X, y = digits
+    seen = []
+    real = fitting.map_scorer
+
+    def spy(net, X_db, X_val, relevant, exclude_self=False):
+        seen.append((len(X_db), len(X_val), exclude_self))
+        return real(net, X_db, X_val, relevant, exclude_self)
+
+    monkeypatch.setattr(fitting, "map_scorer", spy)
+    SHBDNN(n_bits=8, preset="paper", **FAST).fit(X[:500], y[:500])
+    assert seen == [(450, 50, False)]
 
 
 def test_choice_is_saved_and_restored(digits, tmp_path):
@@ -141,3 +157,13 @@ def test_bad_selection_parameters(digits, params, message):
     X, y = digits
     with pytest.raises(ValueError, match=message):
         SHBDNN(n_bits=8, **{**FAST, **params}).fit(X[:300], y[:300])
+
+
+def test_pretraining_length_is_raced_when_left_at_auto(digits):
+    X, y = digits
+    params = {"n_wstep_iter": 20, "max_alternations": 1, "random_state": 0}
+    model = SHBDNN(n_bits=8, lambda1=1e-5, candidates=[{"n_pretrain_iter": 80}], **params)
+    model.fit(X[:300], y[:300])
+    assert [r["n_pretrain_iter"] for r in model.settings_["candidates"]] == [400, 80]
+    best = max(model.settings_["candidates"], key=lambda r: r["score"])
+    assert model.settings_["n_pretrain_iter"] == best["n_pretrain_iter"]

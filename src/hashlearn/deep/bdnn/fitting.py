@@ -27,7 +27,7 @@ from hashlearn.hashers._pca import itq_rotation, top_pca
 _RUN_ONLY = ("verbose", "checkpoint_dir", "resume", "n_threads", "feature_extractor")
 PRESETS = ("auto", "paper")
 #: The paper's value of each setting that ``preset="auto"`` may choose.
-PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table"}
+PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table", "n_pretrain_iter": 400}
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -73,6 +73,11 @@ class BDNNBase(TorchHasher):
     #: Settings ``preset="auto"`` races when the user leaves them at "auto" (in order;
     #: the first is the paper's). Subclasses set their own.
     auto_candidates: tuple[dict[str, Any], ...] = (PAPER_CHOICE,)
+    #: With ``preset="auto"``, score the validation rows against each other (each
+    #: leaving itself out) instead of against the training rows: a database the
+    #: network never trained on, as at test time (the paper's rule scores against
+    #: the training rows, which favours settings that over-fit them).
+    auto_scores_held_out: bool = False
 
     def _build_module(self, n_features: int) -> BDNNEncoder:
         chosen = getattr(self, "settings_", {}).get("hidden_sizes", self.hidden_sizes)
@@ -97,18 +102,18 @@ class BDNNBase(TorchHasher):
         """The settings to fit: one (paper preset, no validation) or the race's candidates."""
         if self.preset not in PRESETS:
             raise ValueError(f"preset must be one of {PRESETS}, got {self.preset!r}")
-        given = {"lambda1": self.lambda1, "hidden_sizes": self.hidden_sizes}
+        given = {k: getattr(self, k) for k in PAPER_CHOICE}
         given["hidden_sizes"] = "table" if given["hidden_sizes"] is None else given["hidden_sizes"]
         if self.preset == "paper" or not can_select:
             return merge_choices(given, [PAPER_CHOICE])
         candidates = self.candidates if self.candidates is not None else self.auto_candidates
         return merge_choices(given, [PAPER_CHOICE, *map(_full_candidate, candidates)])
 
-    def _settings(self) -> Settings:
+    def _settings(self, choice: dict[str, Any]) -> Settings:
         if self.optimizer not in ("lbfgs", "adam"):
             raise ValueError(f"optimizer must be 'lbfgs' or 'adam', got {self.optimizer!r}")
         return Settings(
-            self.n_pretrain_iter,
+            int(choice["n_pretrain_iter"]),
             self.n_wstep_iter,
             self.max_alternations,
             self.patience,
@@ -183,9 +188,11 @@ class BDNNBase(TorchHasher):
         Xt = torch.as_tensor((feats - shift) / scale, dtype=dtype)
         Xv: torch.Tensor | None = None
         relevance: Any = None
+        held_out = self.auto_scores_held_out and self.preset == "auto"
         if len(data["X_val"]) and self.patience > 0:
             Xv = torch.as_tensor((self._features(data["X_val"]) - shift) / scale, dtype=dtype)
-            relevance = self._relevance(data, Xt, Xv)
+            data["Xv"] = Xv
+            relevance = self._relevance(data, Xv if held_out else Xt, held_out)
 
         def enter(choice: dict[str, Any], rng: np.random.Generator) -> Entrant:
             B = torch.as_tensor(itq_codes(Xt.double().numpy(), n_bits, rng), dtype=dtype)
@@ -194,18 +201,18 @@ class BDNNBase(TorchHasher):
             extra = self._extra_terms(data, Xt)
             problem = Problem(Xt, net, B, self._lambdas(choice), **extra)
             generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
-            scorer = None if Xv is None else map_scorer(net, Xt, Xv, relevance)
-            return Entrant(choice, problem, scorer, generator)
+            scorer = None
+            if Xv is not None:
+                scorer = map_scorer(net, Xv if held_out else Xt, Xv, relevance, held_out)
+            return Entrant(choice, self._settings(choice), problem, scorer, generator)
 
-        settings, choices = self._settings(), self._choices(Xv is not None)
+        choices = self._choices(Xv is not None)
         results: list[dict[str, Any]] = []
         if len(choices) == 1:
             entrant = enter(choices[0], rng)
         else:  # every candidate starts from the same draws of ``rng``
             stages, budget = 1 + int(self.race_alternations), self.time_budget
-            entrant, results = race(
-                lambda c: enter(c, copy.deepcopy(rng)), choices, settings, stages, budget
-            )
+            entrant, results = race(lambda c: enter(c, copy.deepcopy(rng)), choices, stages, budget)
         hook = None
         if self.checkpoint_dir is not None:
             run = fingerprint(key["X"], key["y"], {**key["params"], **entrant.choice})
@@ -213,7 +220,7 @@ class BDNNBase(TorchHasher):
         resumed = hook.load(entrant.problem, entrant.generator) if hook is not None else None
         tracker = alternate(
             entrant.problem,
-            settings,
+            entrant.settings,
             entrant.scorer,
             entrant.generator,
             hook,
@@ -225,6 +232,7 @@ class BDNNBase(TorchHasher):
             "preset": str(self.preset),
             "lambda1": float(entrant.choice["lambda1"]),
             "hidden_sizes": list(self._hidden(entrant.choice["hidden_sizes"])),
+            "n_pretrain_iter": int(entrant.choice["n_pretrain_iter"]),
             "candidates": _jsonable(results),
         }
         return net, tracker
@@ -270,10 +278,12 @@ def _full_candidate(candidate: Any) -> dict[str, Any]:
             f"candidates: each must be a dict with keys among {sorted(PAPER_CHOICE)}, "
             f"got {candidate!r}"
         )
-    lambda1 = candidate.get("lambda1", PAPER_CHOICE["lambda1"])
-    if isinstance(lambda1, bool) or not isinstance(lambda1, (int, float)) or lambda1 < 0:
-        raise ValueError(f"candidates: lambda1 must be a number >= 0, got {lambda1!r}")
-    return {**PAPER_CHOICE, **candidate}
+    full = {**PAPER_CHOICE, **candidate}
+    for key in ("lambda1", "n_pretrain_iter"):
+        value = full[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"candidates: {key} must be a number >= 0, got {value!r}")
+    return full
 
 
 def _jsonable(results: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Settings that UH-/SH-BDNN choose on their validation split: a short race.
 
 With ``preset="auto"`` the estimator races candidate settings (for SH-BDNN the
-weight decay ``lambda1``: the paper's 1e-5, then 1e-4 and 1e-3). Each candidate
+paper's, a stronger weight decay ``lambda1`` (1e-4, 1e-3) against over-fitting
+and a longer pre-training (1,000 L-BFGS iterations) against under-fitting). Each candidate
 pre-trains and runs ``race_alternations`` alternations on the training rows and
 is scored as early stopping scores it, on the validation rows (carved from the
 training data, never the queries). The best candidate then goes on from where it
@@ -43,6 +44,7 @@ class Entrant:
     """One candidate's run: its settings, problem, validation scorer and progress."""
 
     choice: dict[str, Any]
+    settings: Settings
     problem: Problem
     scorer: Callable[[], float] | None
     generator: torch.Generator
@@ -52,7 +54,6 @@ class Entrant:
 def race(
     enter: Callable[[dict[str, Any]], Entrant],
     choices: list[dict[str, Any]],
-    settings: Settings,
     n_stages: int,
     time_budget: float | None = None,
 ) -> tuple[Entrant, list[dict[str, Any]]]:
@@ -72,12 +73,12 @@ def race(
         tic = time.perf_counter()
         entrant = enter(choice)
         entrant.tracker = alternate(
-            entrant.problem, settings, entrant.scorer, entrant.generator, stages=n_stages
+            entrant.problem, entrant.settings, entrant.scorer, entrant.generator, stages=n_stages
         )
         entrants.append(entrant)
         seconds = time.perf_counter() - tic
         results.append({**choice, "score": entrant.tracker.best_score, "seconds": seconds})
-        if settings.verbose:
+        if entrant.settings.verbose:
             print(f"[bdnn] candidate {choice}: validation {entrant.tracker.best_score:.4f}")
     winner = max(entrants, key=lambda e: e.tracker.best_score if e.tracker else -1.0)
     return winner, results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -51,15 +52,20 @@ def ranking_map(
     db_codes: torch.Tensor,
     relevant: Callable[[slice], torch.Tensor],
     chunk: int = 128,
+    exclude_self: bool = False,
 ) -> float:
     """Standard mAP of +-1 codes by Hamming ranking, ties in database order (stable sort).
 
     ``relevant(rows)`` gives the bool relevance of the query ``rows`` to every
-    database item; queries with no relevant item score 0. This is the
-    early-stopping score only; evaluation uses :mod:`hashlearn.metrics`.
+    database item; queries with no relevant item score 0. ``exclude_self``:
+    the queries are the database, and each query leaves itself out (moved last,
+    not relevant). This is the early-stopping score only; evaluation uses
+    :mod:`hashlearn.metrics`.
 
     >>> q = torch.tensor([[1.0, 1.0]]); db = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
     >>> ranking_map(q, db, lambda rows: torch.tensor([[False, True]]))
+    1.0
+    >>> ranking_map(db, db, lambda rows: torch.ones(2, 2, dtype=torch.bool), exclude_self=True)
     1.0
     """
     total = 0.0
@@ -67,8 +73,13 @@ def ranking_map(
     for start in range(0, query_codes.shape[0], chunk):
         rows = slice(start, start + chunk)
         distance = -(query_codes[rows].double() @ db_codes.double().T)
+        relevance = relevant(rows).double()
+        if exclude_self:
+            own = torch.arange(distance.shape[0])
+            distance[own, own + start] = math.inf
+            relevance[own, own + start] = 0.0
         order = torch.sort(distance, dim=1, stable=True).indices
-        rel = torch.gather(relevant(rows).double(), 1, order)
+        rel = torch.gather(relevance, 1, order)
         hits = rel.sum(1)
         precision_sum = (rel * rel.cumsum(1) / ranks).sum(1)
         total += float(torch.where(hits > 0, precision_sum / hits.clamp_min(1), 0.0).sum())
@@ -88,12 +99,14 @@ def map_scorer(
     X_db: torch.Tensor,
     X_val: torch.Tensor,
     relevant: Callable[[slice], torch.Tensor],
+    exclude_self: bool = False,
 ) -> Callable[[], float]:
-    """A scorer: validation queries vs the training database, :func:`ranking_map`."""
+    """A scorer: validation queries vs a database (the training rows, or the
+    validation rows themselves with ``exclude_self``), :func:`ranking_map`."""
 
     def score() -> float:
         with torch.no_grad():
             q, db = (torch.where(encode(Z) >= 0, 1.0, -1.0) for Z in (X_val, X_db))
-        return ranking_map(q, db, relevant)
+        return ranking_map(q, db, relevant, exclude_self=exclude_self)
 
     return score
