@@ -115,8 +115,10 @@ class UHBDNN(BDNNBase):
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
         return {"decoder": identity_decoder(Xt.shape[1], int(self.n_bits), Xt.dtype)}
 
-    def _relevance(self, data: dict[str, Any], X_db: torch.Tensor, held_out: bool) -> Any:
-        return knn_relevance(data["Xv"], X_db, self.val_neighbors)
+    def _relevance(
+        self, data: dict[str, Any], X_db: torch.Tensor, X_val: torch.Tensor, held_out: bool
+    ) -> Any:
+        return knn_relevance(X_val, X_db, self.val_neighbors)
 
 
 @register("sh-bdnn")
@@ -191,5 +193,7 @@ class SHBDNN(BDNNBase):
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
         return {"sim": make_similarity(torch.as_tensor(data["y"]), self.similarity, torch.float64)}
 
-    def _relevance(self, data: dict[str, Any], X_db: torch.Tensor, held_out: bool) -> Any:
+    def _relevance(
+        self, data: dict[str, Any], X_db: torch.Tensor, X_val: torch.Tensor, held_out: bool
+    ) -> Any:
         return label_relevance(data["y_val"], data["y_val"] if held_out else data["y"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,18 @@ def itq_codes(X: np.ndarray, n_bits: int, rng: np.random.Generator) -> np.ndarra
     mean, pcs, _ = top_pca(X, n_bits)
     V = (X - mean) @ pcs
     return np.where(V @ itq_rotation(V, 50, rng) >= 0, 1.0, -1.0)
+
+
+@dataclass
+class _Inputs:
+    """Network inputs (rescaled features) and how validation scores them."""
+
+    X: torch.Tensor
+    X_val: torch.Tensor | None
+    relevance: Any
+    held_out: bool
+    shift: np.ndarray
+    scale: float
 
 
 class BDNNBase(TorchHasher):
@@ -182,52 +195,20 @@ class BDNNBase(TorchHasher):
     def _train(
         self, data: dict[str, Any], n_bits: int, rng: np.random.Generator, key: dict[str, Any]
     ) -> tuple[BDNNEncoder, Tracker]:
-        dtype = self._dtype()
-        feats = self._features(data["X"])
-        shift, scale = self._rescaling(feats)
-        Xt = torch.as_tensor((feats - shift) / scale, dtype=dtype)
-        Xv: torch.Tensor | None = None
-        relevance: Any = None
-        held_out = self.auto_scores_held_out and self.preset == "auto"
-        if len(data["X_val"]) and self.patience > 0:
-            Xv = torch.as_tensor((self._features(data["X_val"]) - shift) / scale, dtype=dtype)
-            data["Xv"] = Xv
-            relevance = self._relevance(data, Xv if held_out else Xt, held_out)
-
-        def enter(choice: dict[str, Any], rng: np.random.Generator) -> Entrant:
-            B = torch.as_tensor(itq_codes(Xt.double().numpy(), n_bits, rng), dtype=dtype)
-            net = BDNNEncoder(Xt.shape[1], self._hidden(choice["hidden_sizes"]), n_bits).to(dtype)
-            pca_initialise(net, Xt, rng)
-            extra = self._extra_terms(data, Xt)
-            problem = Problem(Xt, net, B, self._lambdas(choice), **extra)
-            generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
-            scorer = None
-            if Xv is not None:
-                scorer = map_scorer(net, Xv if held_out else Xt, Xv, relevance, held_out)
-            return Entrant(choice, self._settings(choice), problem, scorer, generator)
-
-        choices = self._choices(Xv is not None)
+        inputs = self._inputs(data)
+        choices = self._choices(inputs.X_val is not None)
         results: list[dict[str, Any]] = []
         if len(choices) == 1:
-            entrant = enter(choices[0], rng)
+            entrant = self._enter(choices[0], inputs, data, n_bits, rng)
         else:  # every candidate starts from the same draws of ``rng``
-            stages, budget = 1 + int(self.race_alternations), self.time_budget
-            entrant, results = race(lambda c: enter(c, copy.deepcopy(rng)), choices, stages, budget)
-        hook = None
-        if self.checkpoint_dir is not None:
-            run = fingerprint(key["X"], key["y"], {**key["params"], **entrant.choice})
-            hook = CheckpointHook(self.checkpoint_dir, run, self.resume)
-        resumed = hook.load(entrant.problem, entrant.generator) if hook is not None else None
-        tracker = alternate(
-            entrant.problem,
-            entrant.settings,
-            entrant.scorer,
-            entrant.generator,
-            hook,
-            tracker=resumed or entrant.tracker,
-        )
-        net = entrant.problem.net
-        _fold_rescaling(net, shift, scale)
+            entrant, results = race(
+                lambda c: self._enter(c, inputs, data, n_bits, copy.deepcopy(rng)),
+                choices,
+                1 + int(self.race_alternations),
+                self.time_budget,
+            )
+        tracker = self._finish(entrant, key)
+        _fold_rescaling(entrant.problem.net, inputs.shift, inputs.scale)
         self.settings_ = {
             "preset": str(self.preset),
             "lambda1": float(entrant.choice["lambda1"]),
@@ -235,7 +216,57 @@ class BDNNBase(TorchHasher):
             "n_pretrain_iter": int(entrant.choice["n_pretrain_iter"]),
             "candidates": _jsonable(results),
         }
-        return net, tracker
+        return entrant.problem.net, tracker
+
+    def _inputs(self, data: dict[str, Any]) -> _Inputs:
+        """Network inputs of the training and validation rows, and the validation relevance."""
+        dtype = self._dtype()
+        feats = self._features(data["X"])
+        shift, scale = self._rescaling(feats)
+        X = torch.as_tensor((feats - shift) / scale, dtype=dtype)
+        held_out = self.auto_scores_held_out and self.preset == "auto"
+        if not len(data["X_val"]) or self.patience <= 0:
+            return _Inputs(X, None, None, held_out, shift, scale)
+        X_val = torch.as_tensor((self._features(data["X_val"]) - shift) / scale, dtype=dtype)
+        relevance = self._relevance(data, X_val if held_out else X, X_val, held_out)
+        return _Inputs(X, X_val, relevance, held_out, shift, scale)
+
+    def _enter(
+        self,
+        choice: dict[str, Any],
+        inputs: _Inputs,
+        data: dict[str, Any],
+        n_bits: int,
+        rng: np.random.Generator,
+    ) -> Entrant:
+        """A run with the settings ``choice``: ITQ codes, PCA-initialised network, scorer."""
+        X, X_val = inputs.X, inputs.X_val
+        B = torch.as_tensor(itq_codes(X.double().numpy(), n_bits, rng), dtype=X.dtype)
+        net = BDNNEncoder(X.shape[1], self._hidden(choice["hidden_sizes"]), n_bits).to(X.dtype)
+        pca_initialise(net, X, rng)
+        problem = Problem(X, net, B, self._lambdas(choice), **self._extra_terms(data, X))
+        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        scorer = None
+        if X_val is not None:
+            database = X_val if inputs.held_out else X
+            scorer = map_scorer(net, database, X_val, inputs.relevance, inputs.held_out)
+        return Entrant(choice, self._settings(choice), problem, scorer, generator)
+
+    def _finish(self, entrant: Entrant, key: dict[str, Any]) -> Tracker:
+        """Run ``entrant`` to the end, from its checkpoint when resuming."""
+        hook = None
+        if self.checkpoint_dir is not None:
+            run = fingerprint(key["X"], key["y"], {**key["params"], **entrant.choice})
+            hook = CheckpointHook(self.checkpoint_dir, run, self.resume)
+        resumed = hook.load(entrant.problem, entrant.generator) if hook is not None else None
+        return alternate(
+            entrant.problem,
+            entrant.settings,
+            entrant.scorer,
+            entrant.generator,
+            hook,
+            tracker=resumed or entrant.tracker,
+        )
 
     def _rescaling(self, X: np.ndarray) -> tuple[np.ndarray, float]:
         """Authors' min-max rescaling (per-dimension min, one global range) or none."""
