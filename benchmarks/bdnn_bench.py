@@ -270,6 +270,7 @@ def select_lambda1(features, labels, proto, n_bits: int, args) -> float:
 def bdnn_params(args, **extra) -> dict:
     """The optimisation settings given on the command line."""
     return dict(
+        preset=args.preset,
         patience=args.patience,
         n_threads=args.threads,
         max_alternations=args.max_alternations,
@@ -304,6 +305,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-alternations", type=int, default=20)
     parser.add_argument("--pretrain-iter", type=int, default=400)
+    parser.add_argument(
+        "--preset",
+        default="paper",
+        choices=["paper", "auto"],
+        help="SH-/UH-BDNN preset (the tables here were made with the paper's)",
+    )
     parser.add_argument("--wstep-iter", type=int, default=400)
     parser.add_argument(
         "--hidden", type=int, nargs=2, default=None,
