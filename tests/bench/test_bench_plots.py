@@ -35,5 +35,6 @@ def test_published_line_shares_the_method_colour(tmp_path, monkeypatch):
         label: (handle[0] if isinstance(handle, tuple) else handle).get_color()
         for handle, label in zip(handles, labels, strict=True)
     }
-    assert lines["sdh (published)"] == lines["sdh (ours)"] == plots.method_colours(_result())["sdh"]
+    assert lines["sdh (published)"] == lines["sdh"] == plots.method_colours(_result())["sdh"]
+    assert not any("(ours)" in label for label in lines)
     assert "sdh (published) (published)" not in lines
