@@ -3,8 +3,9 @@
 The built-in methods are listed in :data:`BUILTIN_METHODS` by module path, and
 a method's module is imported only when the method is first asked for: loading
 an ITQ model never imports torch, and ``hashlearn list`` imports no method at
-all. Each class also registers itself with :func:`register` (which names it);
-a test checks that every registered class of the package is in the table.
+all (it reads :data:`METHOD_SUMMARIES`). Each class also registers itself with
+:func:`register` (which names it); tests check that every registered class of
+the package is in both tables.
 Methods of other packages register the same way and are found once imported.
 """
 
@@ -29,6 +30,23 @@ BUILTIN_METHODS: dict[str, str] = {
     "sh-bdnn": "hashlearn.deep.bdnn.estimators",
     "uh-bdnn": "hashlearn.deep.bdnn.estimators",
 }
+
+METHOD_SUMMARIES: dict[str, tuple[str, bool]] = {
+    "bre": ("Binary Reconstructive Embedding: kernel hash functions keeping distances", False),
+    "bre-sup": ("BRE with label targets: distance 0 for pairs sharing a label, 1 otherwise", True),
+    "dhn": ("Deep Hashing Network: pairwise cross-entropy loss; a CNN on images, or an MLP", True),
+    "hashnet": ("HashNet: weighted pairwise likelihood; a CNN on images, or an MLP", True),
+    "itq": ("Iterative Quantization: PCA, then a rotation minimising quantization error", False),
+    "itq-cca": ("ITQ after a CCA projection of the features against the labels", True),
+    "ksh": ("Kernel Supervised Hashing: code inner products fitted to label similarity", True),
+    "lsh": ("Locality-Sensitive Hashing: random hyperplanes through the data mean", False),
+    "pcah": ("PCA Hashing: top principal directions thresholded at zero", False),
+    "sdh": ("Supervised Discrete Hashing: codes learnt with a linear classifier", True),
+    "sh": ("Spectral Hashing: analytical eigenfunctions along principal directions", False),
+    "sh-bdnn": ("Supervised Binary Deep Neural Network: codes that keep label similarity", True),
+    "uh-bdnn": ("Unsupervised Binary Deep Neural Network: codes that rebuild the input", False),
+}
+"""One-line description and whether labels are needed, of each built-in method."""
 
 _METHODS: dict[str, type] = {}
 
@@ -55,6 +73,33 @@ def list_methods() -> list[str]:
     True
     """
     return sorted({*BUILTIN_METHODS, *_METHODS})
+
+
+def method_summary(name: str) -> dict[str, Any]:
+    """What method ``name`` is: description, supervised (labels needed) and family.
+
+    Built-in methods are described without importing them (no torch); others
+    from their class (docstring's first line and ``supervised``).
+
+    >>> method_summary("itq")["family"], method_summary("sh-bdnn")["supervised"]
+    ('classic', True)
+    """
+    if name in METHOD_SUMMARIES:
+        description, supervised = METHOD_SUMMARIES[name]
+        deep = BUILTIN_METHODS[name].startswith("hashlearn.deep")
+        return {
+            "name": name,
+            "description": description,
+            "supervised": supervised,
+            "family": "deep" if deep else "classic",
+        }
+    cls = get_method(name)
+    return {
+        "name": name,
+        "description": (cls.__doc__ or "").strip().split("\n")[0],
+        "supervised": bool(getattr(cls, "supervised", False)),
+        "family": "external",
+    }
 
 
 def get_method(name: str) -> type:

@@ -136,7 +136,7 @@ def test_list_shows_methods_protocols_datasets():
     assert listing["methods"] == hashlearn.list_methods()
     assert "digits" in listing["protocols"] and "mnist-10k-5k" in listing["protocols"]
     assert any(d.startswith("digits") for d in listing["datasets"])
-    assert "methods: " in invoke("list").stdout
+    assert "methods (" in invoke("list").stdout
 
 
 def test_bench_keeps_finished_runs_when_a_later_one_fails(tmp_path):

@@ -260,6 +260,7 @@ def test_help_on_every_command_has_an_example():
         ["evaluate"],
         ["bench"],
         ["list"],
+        ["info"],
     ]
     for words in commands:
         out = invoke(*words, "--help").stdout

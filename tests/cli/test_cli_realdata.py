@@ -39,3 +39,14 @@ def test_bench_on_mnist_with_data_dir(tmp_path):
     assert 0.1 < rec["metrics"]["map"] < 0.5  # 10 balanced classes: chance is 0.1
     assert result["environment"]["config"]["data_dir"] == str(DATA)
     assert len(result["environment"]["protocol_checksum"]) > 16
+
+
+def test_bench_header_records_pixels_and_the_data_folder_of_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("HASHLEARN_DATA", str(DATA))
+    invoke(
+        "bench", "--protocol", "mnist-10k-5k", "--methods", "lsh", "--bits", 8,
+        "--max-queries", 100, "--max-database", 1000, "--out", tmp_path / "r.json",
+    )  # fmt: skip
+    config = json.loads((tmp_path / "r.json").read_text())["environment"]["config"]
+    assert config["features"] == "pixels" and config["data_dir"] == str(DATA)
+    assert config["subset"] == {"max_queries": 100, "max_database": 1000}

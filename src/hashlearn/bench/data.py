@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,52 @@ import numpy as np
 BUILTIN = ("digits",)
 IMAGES = "images"
 """``features=IMAGES``: the protocol's raw uint8 images, for end-to-end deep methods."""
+PIXELS = "pixels"
+"""What a protocol without a feature extractor (digits, MNIST) is fitted on."""
+
+
+@dataclass(frozen=True)
+class Subset:
+    """The first rows of each part of a protocol's split: a quick look, not the full protocol.
+
+    >>> Subset(max_queries=2).first("query", np.arange(5)).tolist()
+    [0, 1]
+    >>> Subset(max_train=10).record()
+    {'max_train': 10}
+    """
+
+    max_queries: int | None = None
+    max_train: int | None = None
+    max_database: int | None = None
+
+    def __post_init__(self) -> None:
+        for name, limit in asdict(self).items():
+            positive = isinstance(limit, (int, np.integer)) and not isinstance(limit, bool)
+            if limit is not None and not (positive and limit >= 1):
+                raise ValueError(f"{name}: expected a positive number of rows, got {limit!r}")
+
+    def first(self, part: str, indices: np.ndarray) -> np.ndarray:
+        """The first rows of ``part`` ("query", "train", "database"; others are kept whole)."""
+        limits = {"query": self.max_queries, "train": self.max_train, "database": self.max_database}
+        limit = limits.get(part)
+        return indices if limit is None else indices[:limit]
+
+    def describe(self) -> str:
+        """The subset in words (for table and report headers).
+
+        >>> Subset(max_queries=50).describe()
+        'first 50 queries, all training rows, all database rows'
+        """
+        parts = (
+            ("queries", self.max_queries),
+            ("training rows", self.max_train),
+            ("database rows", self.max_database),
+        )
+        return ", ".join(f"first {n:,} {what}" if n else f"all {what}" for what, n in parts)
+
+    def record(self) -> dict[str, int] | None:
+        """The limits given, for the results header (None: the full protocol)."""
+        return {k: v for k, v in asdict(self).items() if v is not None} or None
 
 
 @dataclass
@@ -39,6 +85,8 @@ class BenchData:
     y_val: np.ndarray | None = None
     relevance: Any = None
     checksum: str = ""
+    features: str = PIXELS
+    data_dir: str | None = None
 
 
 def digits_split(seed: int = 0, n_query: int = 300, n_train: int = 1000) -> dict[str, np.ndarray]:
@@ -68,12 +116,12 @@ def _checksum(*arrays: np.ndarray) -> str:
     return digest.hexdigest()[:16]
 
 
-def _load_digits(seed: int) -> BenchData:
+def _load_digits(seed: int, subset: Subset) -> BenchData:
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
-    s = digits_split(seed)
+    s = {part: subset.first(part, indices) for part, indices in digits_split(seed).items()}
     return BenchData(
         "digits",
         seed,
@@ -85,6 +133,15 @@ def _load_digits(seed: int) -> BenchData:
         y[s["database"]],
         checksum=_checksum(s["query"], s["database"], s["train"]),
     )
+
+
+def features_used(protocol: str, features: str) -> str:
+    """The representation ``protocol`` is run on: ``features`` on CIFAR-10, else pixels.
+
+    >>> features_used("mnist-10k-5k", "efficientnet-lite0"), features_used("cifar10-1k", "gist")
+    ('pixels', 'gist')
+    """
+    return features if protocol.startswith("cifar10") else PIXELS
 
 
 def _features_for(name: str, data_dir: Any, features: str) -> tuple[np.ndarray, np.ndarray]:
@@ -100,11 +157,50 @@ def _features_for(name: str, data_dir: Any, features: str) -> tuple[np.ndarray, 
     raise ValueError(f"protocol: no feature loader for {name!r}; built in: {', '.join(BUILTIN)}")
 
 
+def download_protocol_data(protocol: str, data_dir: Any = None) -> None:
+    """Download the dataset ``protocol`` splits into the data folder when it is missing.
+
+    ``digits`` is built in: nothing to fetch.
+
+    >>> download_protocol_data("digits")
+    """
+    if protocol in BUILTIN:
+        return
+    from hashlearn import data as hdata
+    from hashlearn.data.protocols import protocol_dataset
+
+    if protocol_dataset(protocol) == "mnist":
+        hdata.load_mnist(data_dir, download=True)
+    else:
+        hdata.load_cifar10(data_dir, download=True)
+
+
+def protocol_summary(protocol: str) -> dict[str, Any]:
+    """Dataset, part sizes, relevance and description of ``protocol``, without its data.
+
+    >>> protocol_summary("digits")["sizes"]
+    {'query': 300, 'database': 1497, 'train': 1000, 'val': 0}
+    """
+    if protocol != "digits":
+        from hashlearn.data.protocols import protocol_summary as summary
+
+        return summary(protocol)
+    sizes = {part: len(indices) for part, indices in digits_split(0).items()}
+    return {
+        "name": protocol,
+        "dataset": "digits",
+        "sizes": {**sizes, "val": 0},
+        "relevance": "class",
+        "description": "scikit-learn's 1,797 handwritten digits, 8 x 8 pixels (built in)",
+    }
+
+
 def load_benchmark_data(
     protocol: str,
     seed: int = 0,
     data_dir: str | os.PathLike[str] | None = None,
     features: str = "efficientnet-lite0",
+    subset: Subset | None = None,
 ) -> BenchData:
     """Load features and labels of ``protocol`` split with ``seed``.
 
@@ -115,12 +211,21 @@ def load_benchmark_data(
     data_dir : folder holding ``mnist/`` and ``cifar10/`` (None: $HASHLEARN_DATA, cache).
     features : CIFAR-10 feature extractor ("efficientnet-lite0" or "gist"), or
         "images" for the uint8 images themselves (methods that train a CNN).
+    subset : keep only the first rows of the queries, training and database parts
+        (after the split; relevance and checksum follow the subset).
     """
+    subset = subset or Subset()
     if protocol == "digits":
-        return _load_digits(seed)
-    from hashlearn.data import get_protocol
+        return _load_digits(seed, subset)
+    from hashlearn.data import get_protocol, resolve_data_dir
 
     proto = get_protocol(protocol, seed=seed, data_dir=data_dir)
+    proto = replace(
+        proto,
+        query_idx=subset.first("query", proto.query_idx),
+        train_idx=subset.first("train", proto.train_idx),
+        database_idx=subset.first("database", proto.database_idx),
+    )
     X, y = _features_for(protocol, data_dir, features)
     val = getattr(proto, "val_idx", None)
     has_val = val is not None and len(val) > 0
@@ -136,6 +241,8 @@ def load_benchmark_data(
         X[val] if has_val else None,
         y[val] if has_val else None,
         checksum=str(proto.checksum()),
+        features=features_used(protocol, features),
+        data_dir=str(resolve_data_dir(data_dir)),
     )
     if getattr(proto, "relevance", "class") == "knn":
         from hashlearn.data import knn_relevance

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 import hashlearn
 from hashlearn._threads import torch_threads_kept
-from hashlearn.bench.data import BenchData, load_benchmark_data
+from hashlearn.bench.data import BenchData, Subset, load_benchmark_data
 from hashlearn.bench.environment import environment_record
 from hashlearn.bench.published import published_for
 from hashlearn.metrics import evaluate_codes
@@ -30,6 +30,7 @@ from hashlearn.metrics import evaluate_codes
 DEFAULT_METRICS = ("map", "precision_at_radius_2")
 CURVE_ATTRIBUTES = ("val_scores_", "loss_history_", "train_losses_", "losses_", "history_")
 HISTORY_CURVES = ("loss", "val_map")  # the columns of a per-epoch ``history_`` worth plotting
+PROGRESS_PARAMS = ("progress", "verbose")  # a model's own progress output (bar or lines)
 
 
 def _jsonable(value: Any) -> Any:
@@ -62,6 +63,22 @@ def fit_method(
     if getattr(model, "supervised", False) or "y" in accepted:
         return model.fit(X, y, **kwargs)
     return model.fit(X, **kwargs)
+
+
+def set_progress(model: Any, on: bool, params: dict[str, Any] | None = None) -> bool:
+    """Turn the model's own progress output (``progress`` / ``verbose``) on or off.
+
+    A setting that ``params`` gives is left alone. Returns whether the model has
+    progress output of its own.
+
+    >>> set_progress(hashlearn.create("lsh", n_bits=4), True)
+    False
+    """
+    names = [name for name in PROGRESS_PARAMS if name in model.get_params()]
+    for name in names:
+        if name not in (params or {}):
+            model.set_params(**{name: on})
+    return bool(names)
 
 
 def training_curve(model: Any) -> dict[str, list[float]]:
@@ -144,13 +161,12 @@ def run_one(
 ) -> dict[str, Any]:
     """Fit and evaluate one (method, n_bits, seed); return its JSON-able record.
 
-    ``progress`` turns on the model's own progress bar, where it has one
+    ``progress`` turns on the model's own progress output, where it has one
     (unless ``params`` sets it).
     """
     params = dict(params or {})
     model = hashlearn.create(method, n_bits=n_bits, random_state=seed, **params)
-    if progress and "progress" in model.get_params() and "progress" not in params:
-        model.set_params(progress=True)
+    set_progress(model, progress, params)
     if data.X_train.ndim > 2 and not getattr(model, "accepts_images", False):
         raise ValueError(
             f"{method} needs feature vectors, not images: run it with a feature extractor "
@@ -187,6 +203,7 @@ def run_benchmark(
     features: str = "efficientnet-lite0",
     progress: bool = True,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    subset: Subset | None = None,
 ) -> dict[str, Any]:
     """Run ``protocol`` for every method, code length and seed.
 
@@ -197,6 +214,8 @@ def run_benchmark(
     on_record : called after every finished run with the results so far (the layout
         of the return value), e.g. to save them: a long benchmark that fails or is
         stopped keeps what it finished.
+    subset : run on the first rows of each part only (a quick look, recorded in the
+        header as ``subset``; None: the full protocol).
 
     Returns ``{"records": [...], "published": [...], "environment": {...}}``.
     """
@@ -206,16 +225,17 @@ def run_benchmark(
         raise ValueError("methods, bits and seeds must each name at least one value")
     params = params or {}
     jobs = [(s, m, b) for s in seeds for m in methods for b in bits]
-    data = load_benchmark_data(protocol, seed=jobs[0][0], data_dir=data_dir, features=features)
+    data = load_benchmark_data(protocol, jobs[0][0], data_dir, features, subset)
     config = {
         "protocol": protocol,
         "methods": list(methods),
         "bits": [int(b) for b in bits],
         "seeds": [int(s) for s in seeds],
-        "data_dir": None if data_dir is None else str(data_dir),
+        "data_dir": data.data_dir,
         "params": _jsonable(params),
         "metrics": list(metrics),
-        "features": features,
+        "features": data.features,
+        "subset": subset.record() if subset else None,
     }
     records: list[dict[str, Any]] = []
     checksums = {data.seed: data.checksum}
@@ -223,7 +243,7 @@ def run_benchmark(
         jobs, desc=f"bench {protocol}", disable=None if progress else True
     ):
         if data.seed != seed:
-            data = load_benchmark_data(protocol, seed=seed, data_dir=data_dir, features=features)
+            data = load_benchmark_data(protocol, seed, data_dir, features, subset)
             checksums[seed] = data.checksum
         records.append(
             run_one(method, n_bits, seed, data, params.get(method), metrics, bool(progress))

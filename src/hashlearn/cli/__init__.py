@@ -6,12 +6,14 @@ Every command is backed by one public function: ``fit`` by
 build`` / ``search`` by :mod:`hashlearn.index`, ``evaluate`` by
 :func:`hashlearn.metrics.evaluate_codes`, ``bench`` by
 :func:`hashlearn.bench.run_benchmark`, ``demo`` by
-:func:`hashlearn.bench.demo.run_demo`.
+:func:`hashlearn.bench.demo.run_demo`; ``info`` reads the records a model,
+index or codes file keeps.
 """
 
 from hashlearn.cli import (  # noqa: F401  (importing registers the commands)
     bench_commands,
     commands,
+    info_command,
     query_commands,
 )
 from hashlearn.cli._app import cli, main

@@ -1,7 +1,8 @@
 """The ``hashlearn`` command group and its error handling.
 
 Expected failures (bad paths, shapes, names, parameters, files) print one line
-``error: ...`` on stderr and exit with code 2; ``--debug`` shows the traceback.
+``error: ...`` on stderr and exit with code 2; ``--debug`` (anywhere on the
+command line) shows the traceback.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import click
 
 EXPECTED_ERRORS = (ValueError, TypeError, KeyError, OSError, ImportError)
 USAGE_EXIT = 2
+DEBUG_FLAG = "--debug"
 
 
 class HashlearnGroup(click.Group):
     """A click group that turns expected errors into one line and exit code 2."""
 
     def main(self, args: Any = None, prog_name: Any = None, **extra: Any) -> Any:  # type: ignore[override]
-        argv = list(sys.argv[1:] if args is None else args)
-        debug = "--debug" in argv
+        argv, debug = without_debug_flag(sys.argv[1:] if args is None else args)
         try:
             return super().main(argv, prog_name, standalone_mode=False, **extra)
         except click.exceptions.Abort:
@@ -34,6 +35,18 @@ class HashlearnGroup(click.Group):
                 raise
             _fail(_one_line(exc), USAGE_EXIT)
         return None
+
+
+def without_debug_flag(args: Any) -> tuple[list[str], bool]:
+    """Take ``--debug`` out of the arguments wherever it stands (before a ``--``).
+
+    >>> without_debug_flag(["fit", "itq", "--debug", "--bits", "8"])
+    (['fit', 'itq', '--bits', '8'], True)
+    """
+    argv = [str(a) for a in args]
+    end = argv.index("--") if "--" in argv else len(argv)
+    head = [a for a in argv[:end] if a != DEBUG_FLAG]
+    return head + argv[end:], len(head) < end
 
 
 def _one_line(exc: BaseException) -> str:
@@ -50,9 +63,14 @@ def _fail(message: str, code: int) -> None:
 
 
 @click.group(cls=HashlearnGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.option(
+    DEBUG_FLAG,
+    is_flag=True,
+    expose_value=False,
+    help="Show full tracebacks instead of one-line errors (accepted anywhere on the line).",
+)
 @click.version_option(package_name="hashlearn")
-def cli(debug: bool) -> None:
+def cli() -> None:
     """hashlearn: learn binary codes, build a Hamming index, search, evaluate, benchmark.
 
     \b

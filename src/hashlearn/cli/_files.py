@@ -41,6 +41,17 @@ def _existing(path: str | Path, what: str) -> Path:
     return p
 
 
+def load_numpy(p: Path, what: str, **options: Any) -> Any:
+    """``np.load`` without pickles; a file that is not in numpy's format gets one clear error."""
+    try:
+        return np.load(p, allow_pickle=False, **options)
+    except (ValueError, EOFError):
+        raise ValueError(
+            f"{what}: {p.name} is not a valid {p.suffix} array file; "
+            "write arrays with numpy.save (.npy) or numpy.savez (.npz)"
+        ) from None
+
+
 def read_features(path: str | Path, what: str = "--data") -> Table:
     """Read a feature matrix (n_samples, n_features) from a file or an image folder."""
     p = _existing(path, what)
@@ -48,7 +59,7 @@ def read_features(path: str | Path, what: str = "--data") -> Table:
         return _read_image_folder(p, what)
     suffix = p.suffix.lower()
     if suffix == ".npy":
-        table = Table(np.load(p, allow_pickle=False))
+        table = Table(load_numpy(p, what))
     elif suffix == ".npz":
         table = Table(_npz_array(p, ("X", "features", "data"), what))
     elif suffix == ".csv":
@@ -65,7 +76,7 @@ def read_features(path: str | Path, what: str = "--data") -> Table:
 
 
 def _npz_array(p: Path, names: tuple[str, ...], what: str) -> np.ndarray:
-    with np.load(p, allow_pickle=False) as archive:
+    with load_numpy(p, what) as archive:
         keys = list(archive.keys())
         if not keys:
             raise ValueError(f"{what}: {p} holds no arrays")
@@ -94,7 +105,7 @@ def read_images(path: str | Path, what: str = "--data") -> Table:
     """
     p = _existing(path, what)
     if not p.is_dir():
-        values = np.load(p, allow_pickle=False) if p.suffix.lower() == ".npy" else None
+        values = load_numpy(p, what) if p.suffix.lower() == ".npy" else None
         if values is None and p.suffix.lower() == ".npz":
             values = _npz_array(p, ("X", "images", "data"), what)
         if values is None or values.dtype != np.uint8 or values.ndim != 4:
@@ -120,7 +131,7 @@ def is_image_input(path: str | Path) -> bool:
     if p.suffix.lower() != ".npy" or not p.is_file():
         return False
     try:
-        array = np.load(p, mmap_mode="r", allow_pickle=False)
+        array = load_numpy(p, str(p), mmap_mode="r")
     except ValueError:
         return False
     return array.dtype == np.uint8 and array.ndim == 4
@@ -163,7 +174,7 @@ def read_labels(path: str | Path, what: str = "--labels") -> np.ndarray:
     p = _existing(path, what)
     suffix = p.suffix.lower()
     if suffix == ".npy":
-        return np.load(p, allow_pickle=False)
+        return load_numpy(p, what)
     if suffix == ".npz":
         return _npz_array(p, ("y", "labels"), what)
     if suffix == ".csv":
@@ -221,7 +232,7 @@ def read_codes(path: str | Path, n_bits: int | None = None, what: str = "codes")
     p = _existing(path, what)
     ids, stored = None, None
     if p.suffix.lower() == ".npy":
-        codes = np.load(p, allow_pickle=False)
+        codes = load_numpy(p, what)
         if sidecar(p).exists():
             stored = int(json.loads(sidecar(p).read_text())["n_bits"])
     elif p.suffix.lower() == ".parquet":

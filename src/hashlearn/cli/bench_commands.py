@@ -7,6 +7,8 @@ that use them, so ``hashlearn --help`` and ``hashlearn list`` start fast.
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,17 @@ import click
 
 import hashlearn
 from hashlearn._io import atomic_write_json
-from hashlearn.bench.data import BUILTIN
-from hashlearn.bench.published import published_protocols
+from hashlearn._registry import method_summary
+from hashlearn.bench.data import BUILTIN, Subset
 from hashlearn.cli._app import cli
+from hashlearn.cli.commands import (
+    check_param_types,
+    download_for,
+    download_option,
+    parse_params,
+    progress_options,
+    wants_progress,
+)
 
 
 def _int_list(text: str, option: str) -> list[int]:
@@ -58,8 +68,6 @@ def demo(out: str, bits: str, quiet: bool) -> None:
 
 
 def _method_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    from hashlearn.cli.commands import parse_params
-
     params: dict[str, dict[str, Any]] = {}
     for pair in pairs:
         method, sep, rest = pair.partition(":")
@@ -79,6 +87,7 @@ def _method_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     default=None,
     help="Folder with mnist/ and cifar10/ (default: $HASHLEARN_DATA, then ~/.cache/hashlearn).",
 )
+@download_option
 @click.option(
     "--features",
     default="efficientnet-lite0",
@@ -96,24 +105,39 @@ def _method_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     "--out", required=True, help="Results JSON file (rewritten after every finished run)."
 )
 @click.option("--report", default=None, help="Also write a report with plots into this folder.")
+@click.option("--max-queries", type=click.IntRange(min=1), help="Only the first N queries.")
+@click.option("--max-train", type=click.IntRange(min=1), help="Only the first N training rows.")
+@click.option("--max-database", type=click.IntRange(min=1), help="Only the first N database rows.")
+@progress_options
 def bench(
     protocol: str,
     methods: str,
     bits: str,
     seeds: str,
     data_dir: str | None,
+    download: bool,
     features: str,
     params: tuple[str, ...],
     metrics: str,
     out: str,
     report: str | None,
+    max_queries: int | None,
+    max_train: int | None,
+    max_database: int | None,
+    verbose: bool,
+    quiet: bool,
 ) -> None:
     """Run a protocol for every method, code length and seed; write JSON records.
+
+    --max-queries / --max-train / --max-database take the first N rows of each
+    part after the protocol's split: a quick look, marked as not the full protocol.
 
     \b
     Example:
       hashlearn bench --protocol mnist-10k-5k --methods itq,lsh --bits 16,32 \\
           --data-dir ~/datasets --out results.json --report report/
+      hashlearn bench --protocol cifar10-1k --methods itq --max-queries 100 \\
+          --max-database 5000 --out quick.json
     """
     from hashlearn.bench.report import format_table, summary_rows, write_report
     from hashlearn.bench.runner import run_benchmark
@@ -125,6 +149,13 @@ def bench(
             metric_list.append(needed)
     bit_list, seed_list = _int_list(bits, "--bits"), _int_list(seeds, "--seeds")
     n_jobs = len(method_list) * len(bit_list) * len(seed_list)
+    progress = wants_progress(verbose, quiet)
+    method_params = _method_params(params)
+    for method in method_list:
+        check_param_types(method, method_params.get(method, {}))
+    subset = Subset(max_queries, max_train, max_database)
+    if download:
+        download_for(protocol, data_dir)
 
     def save_so_far(partial: dict[str, Any]) -> None:
         """Keep every finished run on disk and say so (also where no progress bar shows)."""
@@ -137,17 +168,22 @@ def bench(
             err=True,
         )
 
-    result = run_benchmark(
-        protocol,
-        method_list,
-        bit_list,
-        seed_list,
-        data_dir,
-        _method_params(params),
-        metric_list,
-        features,
-        on_record=save_so_far,
-    )  # the last save_so_far wrote every record: no second write
+    with redirect_stdout(sys.stderr):  # a method's progress lines stay off stdout
+        result = run_benchmark(
+            protocol,
+            method_list,
+            bit_list,
+            seed_list,
+            data_dir,
+            method_params,
+            metric_list,
+            features,
+            progress=progress,
+            on_record=save_so_far,
+            subset=subset,
+        )  # the last save_so_far wrote every record: no second write
+    if subset.record():
+        click.echo(f"{protocol}, not the full protocol: {subset.describe()}")
     click.echo(format_table(summary_rows(result)))
     click.echo(f"results: {out}")
     if report:
@@ -155,36 +191,67 @@ def bench(
         click.echo(f"report: {Path(report) / 'report.md'}")
 
 
+RELEVANCE_WORDS = {"class": "same class", "knn": "k nearest neighbours"}
+
+
 def _protocol_names() -> list[str]:
-    try:
-        from hashlearn import data as hdata
-    except ImportError:
-        return sorted({*BUILTIN, *published_protocols()})
-    names = getattr(hdata, "list_protocols", None)
-    known = names() if callable(names) else getattr(hdata, "PROTOCOLS", [])
-    return sorted({*BUILTIN, *known})
+    from hashlearn.data.protocols import list_protocols
+
+    return sorted({*BUILTIN, *list_protocols()})
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as lines with left-aligned columns (the last one free)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    padded = ([c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)] for row in rows)
+    return ["  " + "  ".join([*cells, row[-1]]) for cells, row in zip(padded, rows, strict=True)]
+
+
+def _method_line(summary: dict[str, Any]) -> list[str]:
+    labels = "supervised" if summary["supervised"] else "unsupervised"
+    return [summary["name"], summary["family"], labels, summary["description"]]
+
+
+def _protocol_line(summary: dict[str, Any]) -> list[str]:
+    sizes = summary["sizes"]
+    parts = f"{sizes['query']:,} / {sizes['train']:,} / {sizes['val']:,} / {sizes['database']:,}"
+    relevance = RELEVANCE_WORDS.get(summary["relevance"], summary["relevance"])
+    return [summary["name"], summary["dataset"], parts, relevance]
 
 
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_cmd(as_json: bool) -> None:
-    """List registered methods, benchmark protocols and datasets.
+    """List methods and benchmark protocols (one line each: what they are) and datasets.
+
+    Methods: family (classic or deep), whether they need labels, description.
+    Protocols: dataset, sizes of queries / train / val / database, relevance.
 
     \b
     Example:
       hashlearn list --json
     """
-    listing = {
-        "methods": hashlearn.list_methods(),
-        "protocols": _protocol_names(),
-        "datasets": [
-            "digits (built in, scikit-learn)",
-            "mnist (data folder: mnist/)",
-            "cifar10 (data folder: cifar10/)",
-        ],
-    }
+    from hashlearn.bench.data import protocol_summary
+
+    methods = [method_summary(name) for name in hashlearn.list_methods()]
+    protocols = [protocol_summary(name) for name in _protocol_names()]
+    datasets = [
+        "digits (built in, scikit-learn)",
+        "mnist (data folder: mnist/)",
+        "cifar10 (data folder: cifar10/)",
+    ]
     if as_json:
+        listing = {
+            "methods": [m["name"] for m in methods],
+            "protocols": [p["name"] for p in protocols],
+            "datasets": datasets,
+            "method_summaries": methods,
+            "protocol_summaries": protocols,
+        }
         click.echo(json.dumps(listing))
         return
-    for key, values in listing.items():
-        click.echo(f"{key}: {', '.join(values)}")
+    click.echo("methods (family; supervised = needs labels; what it is):")
+    click.echo("\n".join(_aligned([_method_line(m) for m in methods])))
+    click.echo("protocols (dataset; queries / train / val / database; relevant items):")
+    click.echo("\n".join(_aligned([_protocol_line(p) for p in protocols])))
+    click.echo(f"datasets: {', '.join(datasets)}")

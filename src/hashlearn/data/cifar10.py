@@ -20,7 +20,7 @@ import numpy as np
 from .._io import sha256_file
 from ._cache import load_array, save_array
 from ._dataset import Dataset
-from .download import DataFileError, MissingDataError, fetch_file
+from .download import DataFileError, MissingDataError, fetch_file, where_to_put
 from .files import load_image_folder, member_bytes
 from .paths import PathLike, resolve_cache_dir, resolve_data_dir
 
@@ -127,8 +127,7 @@ def _find_source(folder: Path, download: bool) -> Path:
     if not download:
         raise MissingDataError(
             f"CIFAR-10 not found in {folder}: put {OFFICIAL_FILE} (from {OFFICIAL_URL}) or "
-            f"{JPG_FILE} (<split>/<class>/*.jpg) there, point data_dir / $HASHLEARN_DATA at "
-            "the folder holding cifar10/, or pass download=True."
+            f"{JPG_FILE} (<split>/<class>/*.jpg) there; {where_to_put('cifar10/')}."
         )
 
     def verify(p: Path) -> None:

@@ -18,6 +18,19 @@ from tqdm.auto import tqdm
 from .._io import atomic_write
 
 
+def where_to_put(folder: str) -> str:
+    """How to make a missing ``folder`` (``mnist/``, ``cifar10/``) found, in Python and on the CLI.
+
+    >>> "--download" in where_to_put("mnist/")
+    True
+    """
+    return (
+        f"point $HASHLEARN_DATA (data_dir= in Python, --data-dir on the command line) at the "
+        f"folder holding {folder}, or let hashlearn download it: download=True in Python, "
+        "--download on the command line (hashlearn bench / fit --protocol)"
+    )
+
+
 class MissingDataError(FileNotFoundError):
     """A data file is absent; the message says what to download and where to put it."""
 
@@ -65,8 +78,8 @@ def fetch_file(
     if not download:
         raise MissingDataError(
             f"data file {dest} not found. Download it from {urls[0]} (or a mirror: "
-            f"{', '.join(urls[1:]) or 'none'}) and put it at {dest}, point data_dir / "
-            f"$HASHLEARN_DATA at the folder holding it, or pass download=True."
+            f"{', '.join(urls[1:]) or 'none'}) and put it at {dest}; "
+            f"{where_to_put(dest.parent.name + '/')}."
         )
     errors = []
     for url in urls:

@@ -8,12 +8,14 @@ sidecar keyed by (dataset source checksum, extractor, size).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .._io import sha256_file
 from ._cache import load_array, save_array
@@ -21,6 +23,10 @@ from .cifar10 import load_cifar10
 from .paths import PathLike, resolve_cache_dir
 
 SHARD = 5000
+CHUNK = 256
+"""Images per extractor call inside a shard: the progress bar moves by this many."""
+IMAGES_PER_SECOND = {"efficientnet-lite0-128": 58.0, "gist-32": 706.0, "gist-320-32": 706.0}
+"""Images/s measured on 2 CPU cores (benchmarks/results/data.md): the time announced up front."""
 _VERSION = 1
 
 
@@ -44,31 +50,72 @@ def cached_features(
     name: str,
     key: dict[str, object],
     compute: Callable[[], Callable[[np.ndarray], np.ndarray]],
+    *,
+    what: str = "images",
+    images_per_second: float | None = None,
 ) -> np.ndarray:
-    """Features of ``images`` cached in ``folder/name.npy``; missing shards use ``compute()``."""
+    """Features of ``images`` cached in ``folder/name.npy``; missing shards use ``compute()``.
+
+    Before computing, one line on stderr says what is extracted, where it is
+    cached and (given ``images_per_second``) about how long it takes; a bar
+    counts the images. ``what`` names the images in that line.
+    """
     final = folder / f"{name}.npy"
     done = load_array(final, key)
     if done is not None:
         return done
-    from tqdm.auto import tqdm
-
+    starts = range(0, len(images), SHARD)
+    entries = [_shard_entry(folder, name, key, start, len(images)) for start in starts]
+    parts = [load_array(path, shard_key) for path, shard_key in entries]
+    missing = sum(
+        min(SHARD, len(images) - s) for s, part in zip(starts, parts, strict=True) if part is None
+    )
+    if missing:
+        _announce(name, missing, what, folder, images_per_second)
     fn = None
-    parts = []
-    for start in tqdm(range(0, len(images), SHARD), desc=name, unit="shard"):
-        shard_key = {**key, "start": start, "stop": min(start + SHARD, len(images))}
-        path = folder / "shards" / f"{name}-{start:06d}.npy"
-        part = load_array(path, shard_key)
-        if part is None:
-            fn = fn or compute()
-            part = np.asarray(fn(images[start : start + SHARD]), dtype=np.float32)
-            save_array(path, part, shard_key)
-        parts.append(part)
-    features = np.concatenate(parts)
+    done_parts = []
+    with tqdm(total=missing, desc=name, unit="img", disable=not missing) as bar:
+        for start, (path, shard_key), part in zip(starts, entries, parts, strict=True):
+            if part is None:
+                fn = fn or compute()
+                part = _extract(fn, images[start : start + SHARD], bar)
+                save_array(path, part, shard_key)
+            done_parts.append(part)
+    features = np.concatenate(done_parts)
     save_array(final, features, key)
-    for start in range(0, len(images), SHARD):
-        for suffix in (".npy", ".json"):
-            (folder / "shards" / f"{name}-{start:06d}{suffix}").unlink(missing_ok=True)
+    for path, _ in entries:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
     return features
+
+
+def _shard_entry(
+    folder: Path, name: str, key: dict[str, object], start: int, n: int
+) -> tuple[Path, dict[str, object]]:
+    shard_key = {**key, "start": start, "stop": min(start + SHARD, n)}
+    return folder / "shards" / f"{name}-{start:06d}.npy", shard_key
+
+
+def _extract(fn: Callable[[np.ndarray], np.ndarray], images: np.ndarray, bar: Any) -> np.ndarray:
+    """``fn`` over ``images`` in chunks of ``CHUNK``, counting them on ``bar``."""
+    chunks = []
+    for start in range(0, len(images), CHUNK):
+        chunk = images[start : start + CHUNK]
+        chunks.append(np.asarray(fn(chunk), dtype=np.float32))
+        bar.update(len(chunk))
+    return np.concatenate(chunks)
+
+
+def _announce(name: str, n: int, what: str, folder: Path, images_per_second: float | None) -> None:
+    took = (
+        f"about {max(1, round(n / images_per_second / 60))} min on 2 CPU cores"
+        if images_per_second
+        else "the bar below shows the time left"
+    )
+    tqdm.write(
+        f"extracting {name} features of {n:,} {what} once (cached in {folder}); {took}",
+        file=sys.stderr,
+    )
 
 
 def cifar10_features(
@@ -122,7 +169,16 @@ def cifar10_features(
         "size": size_tag,
         "version": _VERSION,
     }
-    return cached_features(data.images, folder, f"{tag}-{size_tag}", key, compute)
+    name = f"{tag}-{size_tag}"
+    return cached_features(
+        data.images,
+        folder,
+        name,
+        key,
+        compute,
+        what="CIFAR-10 images",
+        images_per_second=IMAGES_PER_SECOND.get(name),
+    )
 
 
 def _module_extractor(module: Any, size: int, precision: str) -> Callable[[np.ndarray], np.ndarray]:

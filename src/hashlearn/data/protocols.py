@@ -225,6 +225,46 @@ def list_protocols() -> list[str]:
     return sorted(PROTOCOLS)
 
 
+DATASET_SIZES = {"mnist": (70_000, 60_000), "cifar10": (60_000, 50_000)}
+"""Images of each dataset, and how many of them are the official training part."""
+
+
+def _spec(name: str) -> _Spec:
+    if name not in PROTOCOLS:
+        raise ValueError(f"name: unknown protocol {name!r}; known: {', '.join(list_protocols())}")
+    return PROTOCOLS[name]
+
+
+def protocol_dataset(name: str) -> str:
+    """The dataset protocol ``name`` splits ("mnist" or "cifar10").
+
+    >>> protocol_dataset("cifar10-1k")
+    'cifar10'
+    """
+    return _spec(name).dataset
+
+
+def protocol_summary(name: str) -> dict[str, Any]:
+    """What protocol ``name`` is: dataset, part sizes, relevance, description (no data read).
+
+    The sizes come from the split recipe on stand-in labels (ten classes of the
+    dataset's size): they depend only on the class count and the dataset's size.
+
+    >>> protocol_summary("mnist-10k-5k")["sizes"]
+    {'query': 10000, 'database': 60000, 'train': 5000, 'val': 1000}
+    """
+    spec = _spec(name)
+    n_images, n_train = DATASET_SIZES[spec.dataset]
+    sizes = protocol_from_labels(name, np.arange(n_images) % 10, n_train).sizes()
+    return {
+        "name": name,
+        "dataset": spec.dataset,
+        "sizes": sizes,
+        "relevance": spec.relevance,
+        "description": spec.description,
+    }
+
+
 def protocol_from_labels(
     name: str, labels: np.ndarray, n_train: int, seed: int = 0, knn_k: int = 50
 ) -> Protocol:
@@ -237,9 +277,7 @@ def protocol_from_labels(
     >>> p.sizes()
     {'query': 10000, 'database': 60000, 'train': 5000, 'val': 1000}
     """
-    if name not in PROTOCOLS:
-        raise ValueError(f"name: unknown protocol {name!r}; known: {', '.join(list_protocols())}")
-    spec = PROTOCOLS[name]
+    spec = _spec(name)
     labels = np.asarray(labels)
     if not 0 < n_train < len(labels):
         raise ValueError(f"n_train: {n_train} must lie between 1 and len(labels)-1")
@@ -269,9 +307,7 @@ def get_protocol(
     >>> print(p)  # doctest: +SKIP
     mnist-10k-5k (seed 0): 10000 queries, 60000 database, 5000 train, 1000 val, ...
     """
-    if name not in PROTOCOLS:
-        raise ValueError(f"name: unknown protocol {name!r}; known: {', '.join(list_protocols())}")
-    if PROTOCOLS[name].dataset == "mnist":
+    if protocol_dataset(name) == "mnist":
         from .mnist import load_mnist
 
         data = load_mnist(data_dir)
