@@ -63,3 +63,16 @@ def test_ball_metrics_of_old_records_come_from_their_pr_curve():
 def test_runner_radius_metrics_count_an_empty_ball_as_zero():
     """The report's PR note says empty balls count as precision 0: keep it true."""
     assert parse_metric("precision_at_radius_0").empty == "zero"
+
+
+def test_runner_records_sizes_and_the_precision_at_n_curve():
+    from hashlearn.bench.runner import run_benchmark
+    from hashlearn.metrics import precision_at_k
+
+    result = run_benchmark("digits", ["lsh"], [8], seeds=[0], progress=False)
+    record = result["records"][0]
+    assert record["sizes"] == {"queries": 300, "train": 1000, "database": 1497}
+    curve = record["precision_at_n"]
+    assert curve["n"][:3] == [1, 5, 10] and curve["n"][-1] == 1000
+    assert len(curve["precision"]) == len(curve["n"])
+    assert all(0.0 <= p <= 1.0 for p in curve["precision"])

@@ -70,3 +70,12 @@ def test_protocol_sizes_lists_each_distinct_split_once():
         "300 queries, 1,000 training items, 1,497 database items; "
         "100 queries, 500 training items, 900 database items"
     )
+
+
+def test_a_subset_run_is_titled_as_not_the_full_protocol():
+    from hashlearn.bench.report import report_title
+
+    full = {"environment": {"config": {"protocol": "digits", "subset": None}}}
+    part = {"environment": {"config": {"protocol": "digits", "subset": {"max_queries": 50}}}}
+    assert report_title(full) == "hashlearn benchmark: digits"
+    assert "not the full protocol" in report_title(part) and "50" in report_title(part)

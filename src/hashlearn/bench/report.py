@@ -21,6 +21,7 @@ import numpy as np
 
 from hashlearn._io import atomic_write
 from hashlearn.bench.curve_plots import plot_pr_curves, plot_precision_at_n
+from hashlearn.bench.data import Subset
 from hashlearn.bench.plots import plot_metric_vs_bits, plot_time_vs_map, plot_training_curves
 
 COLUMNS = ("method", "bits", "mAP", "P@r2", "train s", "encode s", "published")
@@ -188,8 +189,21 @@ def _intro(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def report_title(result: dict[str, Any]) -> str:
+    """The report's title: the protocol, and a warning when only a subset of it ran.
+
+    >>> report_title({"environment": {"config": {"protocol": "digits"}}})
+    'hashlearn benchmark: digits'
+    """
+    config = result["environment"]["config"]
+    title = f"hashlearn benchmark: {config['protocol']}"
+    if config.get("subset"):
+        title += f" (not the full protocol: {Subset(**config['subset']).describe()})"
+    return title
+
+
 def _markdown(result: dict[str, Any], figures: list[Figure]) -> str:
-    lines = [f"# hashlearn benchmark: {result['environment']['config']['protocol']}", ""]
+    lines = [f"# {report_title(result)}", ""]
     for paragraph in _intro(result):
         lines += [paragraph, ""]
     lines += [format_table(summary_rows(result)), ""]
@@ -202,7 +216,7 @@ def _markdown(result: dict[str, Any], figures: list[Figure]) -> str:
 
 
 def _html(result: dict[str, Any], figures: list[Figure]) -> str:
-    title = html.escape(f"hashlearn benchmark: {result['environment']['config']['protocol']}")
+    title = html.escape(report_title(result))
     intro = "".join(f"<p>{html.escape(p)}</p>" for p in _intro(result))
     head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
     body = "".join(

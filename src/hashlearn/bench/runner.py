@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 import hashlearn
 from hashlearn._threads import torch_threads_kept
+from hashlearn.bench.curves import precision_at_n_curve, precision_at_n_metrics
 from hashlearn.bench.data import BenchData, Subset, load_benchmark_data
 from hashlearn.bench.environment import environment_record
 from hashlearn.bench.published import published_for
@@ -134,20 +135,25 @@ def pr_curve_from(values: dict[str, float], n_bits: int) -> dict[str, list]:
 
 def evaluate_model(
     model: Any, data: BenchData, metrics: Sequence[str] = DEFAULT_METRICS, pr_curve: bool = True
-) -> tuple[dict[str, float], dict[str, list], float]:
-    """Encode queries and database, then compute ``metrics`` (and the PR curve)."""
+) -> tuple[dict[str, float], dict[str, list], float, dict[str, list]]:
+    """Encode queries and database, then compute ``metrics`` (and the PR and precision@N curves).
+
+    Returns the scores of ``metrics``, the PR curve by radius, the encoding seconds
+    and the precision@N curve.
+    """
     start = time.perf_counter()
     q_codes, db_codes = model.encode(data.X_query), model.encode(data.X_db)
     encode_seconds = time.perf_counter() - start
     n_bits = int(model.n_bits)
-    names = list(dict.fromkeys([*metrics, *(pr_curve_metrics(n_bits) if pr_curve else [])]))
+    at_n = precision_at_n_metrics(len(data.X_db))
+    names = list(dict.fromkeys([*metrics, *at_n, *(pr_curve_metrics(n_bits) if pr_curve else [])]))
     labels = (None, None) if data.relevance is not None else (data.y_query, data.y_db)
     with torch_threads_kept():  # the next method's fit keeps the thread count it was given
         values = evaluate_codes(
             q_codes, db_codes, *labels, n_bits=n_bits, relevance=data.relevance, metrics=names
         )
     curve = pr_curve_from(values, n_bits) if pr_curve else {}
-    return {m: values[m] for m in metrics}, curve, encode_seconds
+    return {m: values[m] for m in metrics}, curve, encode_seconds, precision_at_n_curve(values)
 
 
 def run_one(
@@ -175,7 +181,7 @@ def run_one(
     start = time.perf_counter()
     fit_method(model, data.X_train, data.y_train, data.X_val, data.y_val)
     train_seconds = time.perf_counter() - start
-    scores, curve, encode_seconds = evaluate_model(model, data, metrics)
+    scores, curve, encode_seconds, at_n_curve = evaluate_model(model, data, metrics)
     return {
         "method": method,
         "protocol": data.name,
@@ -187,6 +193,8 @@ def run_one(
         "params": _jsonable(model.get_params(deep=False)),
         "settings": _jsonable(getattr(model, "settings_", {})),
         "pr_curve": curve,
+        "precision_at_n": at_n_curve,
+        "sizes": {"queries": len(data.X_query), "train": len(data.X_train), "database": len(data.X_db)},
         "training_curve": training_curve(model),
         "published": published_for(data.name, [method], [n_bits]),
     }
