@@ -21,7 +21,7 @@ from hashlearn import _registry
 HEAVY = ("torch", "numba", "matplotlib", "pandas", "faiss", "pyarrow")
 
 
-def _imported_after(code: str, tmp_path) -> set[str]:
+def _imported_after(code: str, tmp_path, heavy: tuple[str, ...] = HEAVY) -> set[str]:
     probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))\n"
     result = subprocess.run(
         [sys.executable, "-c", probe],
@@ -31,11 +31,17 @@ def _imported_after(code: str, tmp_path) -> set[str]:
         check=True,
     )
     modules = json.loads(result.stdout.strip().splitlines()[-1])
-    return {name for name in modules if name.split(".")[0] in HEAVY}
+    return {name for name in modules if name.split(".")[0] in heavy}
 
 
 def _top_level(modules: set[str]) -> set[str]:
     return {name.split(".")[0] for name in modules}
+
+
+def test_import_hashlearn_loads_no_torch_numba_or_scipy(tmp_path):
+    code = "import hashlearn\nassert 'ITQ' in dir(hashlearn)\n"
+    modules = _imported_after(code, tmp_path, heavy=(*HEAVY, "scipy"))
+    assert _top_level(modules) == set()
 
 
 def test_cli_help_and_list_import_nothing_heavy(tmp_path):
@@ -45,7 +51,7 @@ def test_cli_help_and_list_import_nothing_heavy(tmp_path):
         "for args in (['--help'], ['list'], ['bench', '--help'], ['fit', '--help']):\n"
         "    assert CliRunner().invoke(cli, args).exit_code == 0, args\n"
     )
-    assert _top_level(_imported_after(code, tmp_path)) == set()
+    assert _top_level(_imported_after(code, tmp_path, heavy=(*HEAVY, "scipy"))) == set()
 
 
 @pytest.mark.parametrize("method", ["itq", "lsh", "sdh", "pcah"])
@@ -59,6 +65,9 @@ def test_classic_fit_save_load_encode_imports_nothing_heavy(method, tmp_path):
         "model.save('model')\n"
         "codes = hashlearn.load('model').encode(X)\n"
         "assert (codes == model.encode(X)).all()\n"
+        "from hashlearn import hashers\n"
+        "assert getattr(hashers, type(model).__name__) is type(model)\n"
+        "assert (hashlearn.PackBits().fit_transform(model.transform(X)) == codes).all()\n"
     )
     assert _top_level(_imported_after(code, tmp_path)) == set()
 
@@ -81,6 +90,16 @@ def test_every_registered_method_is_in_the_builtin_table():
     builtin = {n: c for n, c in registered.items() if c.__module__.startswith("hashlearn.")}
     assert {n: c.__module__ for n, c in builtin.items()} == _registry.BUILTIN_METHODS
     assert hashlearn.list_methods() == sorted(registered)
+
+
+@pytest.mark.parametrize("method", sorted(_registry.BUILTIN_METHODS))
+def test_every_method_class_is_exported_by_its_package_and_by_hashlearn(method):
+    cls = _registry.get_method(method)
+    package = importlib.import_module(".".join(cls.__module__.split(".")[:2]))  # hashers, deep
+    assert getattr(package, cls.__name__) is cls
+    assert getattr(hashlearn, cls.__name__) is cls
+    assert cls.__name__ in package.__all__ and cls.__name__ in hashlearn.__all__
+    assert type(hashlearn.create(method, n_bits=4)) is cls
 
 
 def test_lazy_package_names_resolve_and_unknown_names_fail():

@@ -121,11 +121,38 @@ def check_float32_range(X: np.ndarray, name: str = "X") -> np.ndarray:
     return check_max_abs(X, limit, advice, name)
 
 
+#: dtype kinds of labels that are not numbers (strings, bytes, Python objects).
+NON_NUMERIC_KINDS = "USO"
+
+
+def class_codes(labels: np.ndarray, name: str = "y") -> np.ndarray:
+    """Integer codes of 1-D labels of any sortable type (their rank among the distinct labels).
+
+    Encode the labels of two sets in one call (concatenated) so that equal
+    labels get equal codes.
+
+    >>> class_codes(np.array(["cat", "ant", "cat"])).tolist()
+    [1, 0, 1]
+    """
+    try:
+        _, codes = np.unique(labels, return_inverse=True)
+    except TypeError as exc:
+        raise TypeError(
+            f"{name} mixes labels that cannot be compared ({exc}); use labels of one type"
+        ) from None
+    return codes.reshape(-1).astype(np.int64)
+
+
 def check_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
-    """Check class labels (1-D integers) or a multi-label 0/1 matrix (2-D).
+    """Check class labels (1-D) or a multi-label 0/1 matrix (2-D).
+
+    Integer labels are kept; strings and other objects become integer codes
+    (:func:`class_codes`), so only equality between labels matters.
 
     >>> check_labels([0, 1, 1], 3)
     array([0, 1, 1])
+    >>> check_labels(["b", "a", "b"], 3)
+    array([1, 0, 1])
     """
     if y is None:
         raise ValueError(f"{name} is required: this method is supervised")
@@ -140,12 +167,16 @@ def check_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
         if not np.all((arr == 0) | (arr == 1)):
             raise ValueError(f"{name} as a 2-D label matrix must contain only 0 and 1")
         return arr.astype(np.int8)
+    if arr.dtype.kind in NON_NUMERIC_KINDS:
+        return class_codes(arr, name)
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
             raise ValueError(f"{name} must contain integer class labels")
         return arr.astype(np.int64)
     if arr.dtype.kind not in "iub":
-        raise TypeError(f"{name} must contain integer class labels, got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name} must hold class labels (integers, strings or objects), got dtype {arr.dtype}"
+        )
     return arr.astype(np.int64)
 
 

@@ -1,32 +1,38 @@
 """The estimator interface every hashing method implements.
 
 Subclasses implement ``fit`` and ``project`` (real values before thresholding);
-``transform`` (0/1 bits), ``encode`` (packed codes), ``save`` and the state
-hooks used by :func:`hashlearn.load` come from here.
+``transform`` (0/1 bits), ``encode`` (packed codes), ``score`` (leave-one-out
+mAP, for model selection), ``get_feature_names_out`` (so ``set_output`` works),
+``save`` / ``save_pretrained``, ``from_pretrained`` and the state hooks used by
+:func:`hashlearn.load` come from here.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from hashlearn import __version__
 from hashlearn._validation import check_features, check_n_bits
 from hashlearn.codes import binarize, pack_bits
+from hashlearn.loading import load
 from hashlearn.persistence import save_model_folder
 
+Hasher = TypeVar("Hasher", bound="BaseHasher")
 
-class BaseHasher(TransformerMixin, BaseEstimator):
+
+class BaseHasher(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class of all hashers: real projection -> bits -> packed codes.
 
     Subclasses set ``method_name`` (the registry name), store hyper-parameters
-    verbatim in ``__init__`` and implement ``fit`` and ``_project``.
+    verbatim in ``__init__`` and implement ``fit`` and ``_project``. The output
+    columns of ``transform`` are named after the class (``itq0``, ``itq1``, ...).
     """
 
     method_name: ClassVar[str] = ""
@@ -59,6 +65,22 @@ class BaseHasher(TransformerMixin, BaseEstimator):
         """Packed codes (n_samples, ceil(n_bits/8)) uint8, LSB first."""
         return pack_bits(self.transform(X))
 
+    def score(self, X: Any, y: Any) -> float:
+        """Leave-one-out mAP of ``X``: each row ranks all other rows; same label = relevant.
+
+        What ``GridSearchCV`` maximises when no ``scoring`` is given; see
+        :func:`hashlearn.metrics.make_hashing_scorer` for other metrics.
+        """
+        from hashlearn.metrics.scoring import map_scorer
+
+        return map_scorer(self, X, y)
+
+    @property
+    def _n_features_out(self) -> int:
+        """Columns of ``transform`` (read by scikit-learn's ``get_feature_names_out``)."""
+        self._check_fitted()
+        return int(self.n_bits)
+
     def _check_fitted(self) -> None:
         try:
             check_is_fitted(self)
@@ -87,6 +109,27 @@ class BaseHasher(TransformerMixin, BaseEstimator):
             "state": state,
         }
         return save_model_folder(folder, config, arrays)
+
+    def save_pretrained(self, folder: str | os.PathLike[str]) -> Path:
+        """Hugging Face style name of :meth:`save`."""
+        return self.save(folder)
+
+    @classmethod
+    def from_pretrained(cls: type[Hasher], folder: str | os.PathLike[str]) -> Hasher:
+        """Load a model saved in ``folder``, checking that it is a ``cls``.
+
+        Same as :func:`hashlearn.load`, with a ``TypeError`` when the folder
+        holds another method's model.
+        """
+        model = load(folder)
+        if not isinstance(model, cls):
+            found = type(model).__name__
+            raise TypeError(
+                f"folder {str(folder)!r} holds a model of class {found} (method "
+                f"{model.method_name!r}); {cls.__name__}.from_pretrained loads only "
+                f"{cls.__name__} models: use {found}.from_pretrained or hashlearn.load"
+            )
+        return model
 
     def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Learned attributes (ending in ``_``): arrays and JSON-able scalars."""

@@ -1,1 +1,18 @@
-"""Deep hashing methods (torch): BDNN, HashNet, DHN, their losses and training loops."""
+"""Deep hashing methods (torch): BDNN, HashNet, DHN, their losses and training loops.
+
+The estimators are importable from here; torch is imported on first use of one
+(``import hashlearn.deep`` alone imports nothing heavy).
+"""
+
+from typing import TYPE_CHECKING
+
+from hashlearn._lazy import attach
+
+if TYPE_CHECKING:
+    from hashlearn.deep.bdnn.estimators import SHBDNN, UHBDNN
+    from hashlearn.deep.dhn import DHN
+    from hashlearn.deep.hashnet import HashNet
+
+__all__ = ["DHN", "SHBDNN", "UHBDNN", "HashNet"]
+
+__getattr__, __dir__ = attach(__name__, __file__)

@@ -10,7 +10,12 @@ scored by counting passes instead of a sort, in query chunks (bounded memory).
   normalisations and :data:`PRESETS` of the reference implementations;
 * :func:`precision_at_k`; :func:`precision_at_radius`, :func:`recall_at_radius`;
 * :func:`pr_curve_by_radius`, :func:`pr_curve_by_rank`;
-* :func:`evaluate_codes`: several of them by name in one pass.
+* :func:`evaluate_codes`: several of them by name in one pass;
+* :func:`make_hashing_scorer`, :data:`map_scorer`: scikit-learn scorers
+  (``GridSearchCV(..., scoring=map_scorer)``), leave-one-out on the scored rows.
+
+``mean_average_precision`` and ``precision_at_k`` take ``exclude_self=True``
+when the queries are the database: each query then ranks the other rows only.
 
 >>> import numpy as np
 >>> from hashlearn.metrics import mean_average_precision
@@ -29,10 +34,14 @@ if TYPE_CHECKING:
     from hashlearn.metrics.evaluate import evaluate_codes
     from hashlearn.metrics.radius import precision_at_radius, recall_at_radius
     from hashlearn.metrics.ranking import PRESETS, mean_average_precision, precision_at_k
+    from hashlearn.metrics.scoring import HashingScorer, make_hashing_scorer, map_scorer
 
 __all__ = [
     "PRESETS",
+    "HashingScorer",
     "evaluate_codes",
+    "make_hashing_scorer",
+    "map_scorer",
     "mean_average_precision",
     "pr_curve_by_radius",
     "pr_curve_by_rank",

@@ -5,6 +5,9 @@ matrix, ``chunk * n_db`` stays under ``MAX_ENTRIES`` (its rows are read per
 chunk); otherwise chunks hold ``MIN_ROWS`` queries.  The per-query histograms
 stay under ``MAX_HIST`` entries, and each thread holds 11 bytes per database
 item of buffers.  Nothing of size ``n_queries * n_db`` is ever built.
+
+``exclude_self=True`` is leave-one-out, for when the queries are the database
+itself: each query is ranked against every other row, never against itself.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Evaluation:
     db_words: np.ndarray
     relevance: Any
     n_bits: int
+    exclude_self: bool = False
 
     @property
     def n_queries(self) -> int:
@@ -62,7 +66,8 @@ class Evaluation:
 
     @property
     def n_db(self) -> int:
-        return int(self.db_words.shape[0])
+        """Database items ranked for each query (one fewer when leaving each query out)."""
+        return int(self.db_words.shape[0]) - int(self.exclude_self)
 
     def clip_k(self, k: int | None) -> int:
         """A rank cut-off as used internally: None -> whole database; capped at n_db."""
@@ -91,6 +96,7 @@ class Evaluation:
             out = kernel(
                 self.q_words[lo:hi], self.db_words, rel.mode, rel.rows(lo, hi),
                 self.n_bits, ks_arr, ranks_arr, stable, 1 if serial else numba.get_num_threads(),
+                lo if self.exclude_self else -1,
             )  # fmt: skip
             avg = np.zeros((hi - lo, 0, 3))
             if avg_arr.size:
@@ -101,10 +107,25 @@ class Evaluation:
 
 
 def evaluation(
-    query_codes: Any, db_codes: Any, query_labels: Any, db_labels: Any, n_bits: Any, relevance: Any
-) -> Evaluation:
+    query_codes: Any, db_codes: Any, query_labels: Any, db_labels: Any, n_bits: Any,
+    relevance: Any, exclude_self: bool = False,
+) -> Evaluation:  # fmt: skip
     """Check all inputs once (errors name the argument) and prepare them."""
-    return Evaluation(*prepare(query_codes, db_codes, query_labels, db_labels, n_bits, relevance))
+    prepared = prepare(query_codes, db_codes, query_labels, db_labels, n_bits, relevance)
+    if exclude_self:
+        _check_self_retrieval(prepared[0], prepared[1])
+    return Evaluation(*prepared, exclude_self=bool(exclude_self))
+
+
+def _check_self_retrieval(q_words: np.ndarray, db_words: np.ndarray) -> None:
+    """``exclude_self`` needs the queries to be the database, with another row to rank."""
+    if q_words.shape[0] != db_words.shape[0] or not np.array_equal(q_words, db_words):
+        raise ValueError(
+            "exclude_self=True needs query_codes to be db_codes (the same rows in the same "
+            "order): each query is then ranked against every other row"
+        )
+    if db_words.shape[0] < 2:
+        raise ValueError("exclude_self=True needs at least 2 codes: one query and one other row")
 
 
 def mean_of(values: np.ndarray) -> float:

@@ -3,7 +3,8 @@
 Codes become uint64 words (same Hamming distances), and the ground truth
 becomes a :class:`Relevance` whose mode the kernels understand:
 
-* ``CLASS``: 1-D integer labels, relevant iff equal;
+* ``CLASS``: 1-D labels, relevant iff equal (strings and other objects become
+  integer codes, query and database labels encoded together);
 * ``MULTI``: 2-D 0/1 label matrices packed into uint64 words, relevant iff
   they share a label (an all-zero row is relevant to nothing);
 * ``DENSE``: an explicit boolean (nq, n_db) matrix;
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from hashlearn._validation import check_n_bits, check_packed
+from hashlearn._validation import NON_NUMERIC_KINDS, check_n_bits, check_packed, class_codes
 
 CLASS, MULTI, DENSE, SPARSE = 0, 1, 2, 3
 
@@ -100,12 +101,16 @@ def _labels(y: Any, n: int, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be 1-D class labels or a 2-D 0/1 matrix, got {arr.shape}")
     if arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} rows, expected {n} (one per code)")
+    if arr.ndim == 1 and arr.dtype.kind in NON_NUMERIC_KINDS:
+        return arr  # strings or objects: encoded with the other side's labels
     if arr.dtype.kind == "b" or (
         arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
     ):
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name} must hold integers (or, if 1-D, strings or objects), got dtype {arr.dtype}"
+        )
     if arr.ndim == 2 and arr.size and not np.all((arr == 0) | (arr == 1)):
         raise ValueError(f"{name} as a 2-D multi-label matrix must contain only 0 and 1")
     return arr
@@ -120,13 +125,28 @@ def _label_relevance(qy: Any, dby: Any, nq: int, n_db: int) -> Relevance:
             f"query_labels is {qy.ndim}-D but db_labels is {dby.ndim}-D; use the same kind"
         )
     if qy.ndim == 1:
-        return Relevance(CLASS, q_int=qy.astype(np.int64), db_int=dby.astype(np.int64))
+        q_int, db_int = _class_label_codes(qy, dby)
+        return Relevance(CLASS, q_int=q_int, db_int=db_int)
     if qy.shape[1] != dby.shape[1]:
         raise ValueError(
             f"query_labels has {qy.shape[1]} label columns but db_labels has {dby.shape[1]}"
         )
     pack = lambda a: to_words(np.packbits(a.astype(np.uint8), axis=1, bitorder="little"))  # noqa: E731
     return Relevance(MULTI, q_words=pack(qy), db_words=pack(dby))
+
+
+def _class_label_codes(qy: np.ndarray, dby: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int64 codes of 1-D labels; strings and objects encoded jointly, so equal labels match."""
+    named = [kind in NON_NUMERIC_KINDS for kind in (qy.dtype.kind, dby.dtype.kind)]
+    if named[0] != named[1]:
+        raise TypeError(
+            f"query_labels (dtype {qy.dtype}) and db_labels (dtype {dby.dtype}) must be labels "
+            "of the same kind: both numbers, or both strings or objects"
+        )
+    if not named[0]:
+        return qy.astype(np.int64), dby.astype(np.int64)
+    codes = class_codes(np.concatenate([qy, dby]), "query_labels and db_labels")
+    return codes[: len(qy)], codes[len(qy) :]
 
 
 def _explicit_relevance(rel: Any, nq: int, n_db: int) -> Relevance:

@@ -7,7 +7,9 @@ ties (distance, then database index) a second pass over the stored distances
 gives each relevant item its exact rank: the items strictly closer plus the
 items at the same distance seen so far in database order.  Queries run in
 parallel (``prange`` over per-thread blocks of queries, each thread with its
-own distance and relevance buffers of ``n_db`` bytes).
+own distance and relevance buffers of ``n_db`` bytes).  Leave-one-out
+(``self_offset >= 0``, when the queries are the database) moves each query's
+own row past the last distance, where no histogram or rank counts it.
 """
 
 from __future__ import annotations
@@ -126,17 +128,24 @@ def _outputs(nq, n_bits, n_ks, n_ranks):
 
 
 @njit(cache=True)
-def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out):
-    """Fill the rows ``lo:hi`` of the outputs, with this thread's own buffers."""
+def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, self_offset, out):
+    """Fill the rows ``lo:hi`` of the outputs, with this thread's own buffers.
+
+    With ``self_offset >= 0``, query ``q`` is database row ``self_offset + q``
+    and that row is left out (leave-one-out).
+    """
     hist, ap, trap, relk, rank_hist = out
     n = dbw.shape[0]
     dist = np.empty(n, np.uint16)
     relb = np.empty(n, np.uint8)
     rel_key = np.empty(n + 1, np.int64)
-    tot = np.empty(n_bits + 1, np.int64)
+    tot = np.empty(n_bits + 2, np.int64)  # the last slot collects the left-out row
     for q in range(lo, hi):
         _fill_distances(qw[q], dbw, dist)
         _fill_relevance(q, mode, *rel_args, relb)
+        if self_offset >= 0:
+            dist[self_offset + q] = n_bits + 1
+            relb[self_offset + q] = 0
         tot[:] = 0
         n_rel = _count(dist, relb, tot, rel_key)
         h = hist[q]
@@ -149,32 +158,34 @@ def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out
 
 
 @njit(parallel=True, cache=True)
-def query_stats(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads):
+def query_stats(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads, self_offset):
     """Histograms for every query; with ``stable``, also exact-rank sums.
 
-    ``rel_args`` is ``Relevance.rows(...)``.  Returns ``hist`` (nq, n_bits+1,
-    2), ``ap`` and ``trap`` (nq, len(ks)) sums of precision (plain and
-    trapezoid) at relevant ranks <= k, ``relk`` (nq, len(ks)) relevant items
-    within rank k, and ``rank_hist`` (nq, len(ranks)+1): relevant items whose
-    rank falls in (ranks[i-1], ranks[i]].  Queries are split into
-    ``n_threads`` contiguous blocks.
+    ``rel_args`` is ``Relevance.rows(...)``; ``self_offset`` is -1, or the
+    database row of the first query, to leave each query's own row out.
+    Returns ``hist`` (nq, n_bits+1, 2), ``ap`` and ``trap`` (nq, len(ks)) sums
+    of precision (plain and trapezoid) at relevant ranks <= k, ``relk`` (nq,
+    len(ks)) relevant items within rank k, and ``rank_hist`` (nq,
+    len(ranks)+1): relevant items whose rank falls in (ranks[i-1], ranks[i]].
+    Queries are split into ``n_threads`` contiguous blocks.
     """
     nq = qw.shape[0]
     out = _outputs(nq, n_bits, ks.shape[0], ranks.shape[0])
     n_threads = min(n_threads, nq)
     for t in prange(n_threads):
         lo, hi = t * nq // n_threads, (t + 1) * nq // n_threads
-        _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out)
+        _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, self_offset, out)
     return out
 
 
 @njit(cache=True)
-def query_stats_serial(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads):
+def query_stats_serial(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads, self_offset):
     """:func:`query_stats` on the calling thread only (``n_threads`` is ignored).
 
     For small calls, where waking the thread pool costs more than the work
     (tens of milliseconds on a busy machine).
     """
     out = _outputs(qw.shape[0], n_bits, ks.shape[0], ranks.shape[0])
-    _query_block(0, qw.shape[0], qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, out)
+    _query_block(0, qw.shape[0], qw, dbw, mode, rel_args, n_bits, ks, ranks, stable,
+                 self_offset, out)  # fmt: skip
     return out

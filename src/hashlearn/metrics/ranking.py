@@ -129,6 +129,7 @@ def mean_average_precision(
     preset: str | None = None,
     normalize: str = "retrieved",
     interpolation: str = "none",
+    exclude_self: bool = False,
 ) -> float:
     """Mean average precision of a Hamming ranking of packed codes.
 
@@ -148,6 +149,9 @@ def mean_average_precision(
     preset : a name in :data:`PRESETS` (module docstring); fixes normalize,
         interpolation and the empty rules.
     normalize, interpolation : see the module docstring.
+    exclude_self : leave-one-out, when the queries are the database (pass the
+        same codes and labels twice): each query is ranked against every other
+        row, never against itself.
 
     Returns
     -------
@@ -159,9 +163,12 @@ def mean_average_precision(
     >>> db = np.array([[0b0001], [0b0000], [0b0011]], np.uint8)
     >>> mean_average_precision(q, db, [1], [0, 1, 1], n_bits=4)  # ranks 1 and 3
     0.8333333333333333
+    >>> mean_average_precision(db, db, [0, 1, 1], [0, 1, 1], n_bits=4, exclude_self=True)
+    0.3333333333333333
     """
     spec = APSpec.build(topk, ties, empty, preset, normalize, interpolation)
-    return _run(evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance), spec)
+    args = (query_codes, db_codes, query_labels, db_labels, n_bits, relevance, exclude_self)
+    return _run(evaluation(*args), spec)
 
 
 @dataclass(frozen=True)
@@ -186,10 +193,12 @@ def precision_at_k(
     k: int,
     relevance: Any = None,
     ties: str = "stable",
+    exclude_self: bool = False,
 ) -> float:
     """Mean over queries of the fraction of relevant items in the top ``k``.
 
     ``k`` larger than the database counts the whole database (divides by n_db).
+    ``exclude_self``: leave-one-out, as in :func:`mean_average_precision`.
 
     Examples
     --------
@@ -199,4 +208,5 @@ def precision_at_k(
     0.5
     """
     spec = PrecisionSpec(check_positive_int(k, "k"), check_choice(ties, "ties", TIES))
-    return _run(evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance), spec)
+    args = (query_codes, db_codes, query_labels, db_labels, n_bits, relevance, exclude_self)
+    return _run(evaluation(*args), spec)
