@@ -160,7 +160,6 @@ class BDNNBase(TorchHasher):
         n_bits = self._validate_n_bits()
         X = check_features(X, min_samples=2)
         _check_magnitude(X, "X")
-        y = self._check_y(y, X.shape[0])
         rng = np.random.default_rng(self.random_state)
         data = self._split(X, y, X_val, y_val, rng)
         with _threads(self.n_threads, data["X"].size):
@@ -179,14 +178,26 @@ class BDNNBase(TorchHasher):
     def _run_params(self) -> dict[str, Any]:
         return {k: v for k, v in self.get_params(deep=False).items() if k not in _RUN_ONLY}
 
+    def _check_y_together(
+        self, y: Any, n_samples: int, y_val: Any, n_val: int
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """``y`` and ``y_val`` checked, then coded together: a string class gets one code in both."""
+        checked, checked_val = self._check_y(y, n_samples), self._check_y(y_val, n_val)
+        if checked is None or checked_val is None or checked.ndim == 2:
+            return checked, checked_val
+        joint = self._check_y(np.concatenate([np.asarray(y), np.asarray(y_val)]), n_samples + n_val)
+        assert joint is not None
+        return joint[:n_samples], joint[n_samples:]
+
     def _split(
-        self, X: np.ndarray, y: np.ndarray | None, X_val: Any, y_val: Any, rng: np.random.Generator
+        self, X: np.ndarray, y: Any, X_val: Any, y_val: Any, rng: np.random.Generator
     ) -> dict[str, Any]:
         if X_val is not None:
             X_val = check_features(X_val, name="X_val")
             _check_magnitude(X_val, "X_val")
-            y_val = self._check_y(y_val, X_val.shape[0])
+            y, y_val = self._check_y_together(y, X.shape[0], y_val, X_val.shape[0])
             return {"X": X, "y": y, "X_val": X_val, "y_val": y_val}
+        y = self._check_y(y, X.shape[0])
         size = self.val_size if self.val_size is not None else min(1000, round(0.1 * len(X)))
         train, val = split_validation(X.shape[0], size, rng)
         y_train, y_val = (None, None) if y is None else (y[train], y[val])
