@@ -38,7 +38,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
@@ -60,7 +60,8 @@ def _create_temporary(final: Path) -> tuple[int, str]:
     raise FileExistsError(f"could not create a temporary file beside {final}")
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (renames in it) to disk, where the system allows it."""
     with contextlib.suppress(OSError):
         dir_fd = os.open(folder, os.O_RDONLY)
         try:
@@ -78,11 +79,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
     """Write ``obj`` as indented JSON to ``path`` atomically."""
     with atomic_write(path, "w") as handle:
-        json.dump(obj, handle, indent=2, sort_keys=True, default=_json_default)
+        json.dump(obj, handle, indent=2, sort_keys=True, default=json_default)
         handle.write("\n")
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """JSON form of numpy scalars and arrays and of paths (``json.dump``'s ``default``).
+
+    >>> json.dumps({"path": Path("a")}, default=json_default)
+    '{"path": "a"}'
+    """
     if hasattr(value, "item"):
         return value.item()
     if hasattr(value, "tolist"):

@@ -67,7 +67,6 @@ def test_runner_radius_metrics_count_an_empty_ball_as_zero():
 
 def test_runner_records_sizes_and_the_precision_at_n_curve():
     from hashlearn.bench.runner import run_benchmark
-    from hashlearn.metrics import precision_at_k
 
     result = run_benchmark("digits", ["lsh"], [8], seeds=[0], progress=False)
     record = result["records"][0]

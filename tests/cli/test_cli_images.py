@@ -58,3 +58,23 @@ def test_features_only_methods_still_read_image_folders_as_pixels(tmp_path):
 def test_fit_needs_exactly_one_data_source(tmp_path):
     result = invoke("fit", "itq", "--bits", 8, "--out", tmp_path / "m", ok=False)
     assert result.exit_code == 2 and "either --data PATH or --protocol NAME" in result.output
+
+
+def test_image_folder_search_prints_file_names_and_refuses_another_models_queries(tmp_path):
+    folder = _image_folder(tmp_path / "photos", grey=False)
+    for name, seed in (("a", "0"), ("b", "1")):
+        invoke(
+            "fit", "itq", "--data", folder, "--bits", 8, "--seed", seed, "--out", tmp_path / name
+        )
+    invoke("encode", tmp_path / "a", "--data", folder, "--out", tmp_path / "db.parquet")
+    invoke("index", "build", tmp_path / "db.parquet", "--out", tmp_path / "db.index")
+    invoke("encode", tmp_path / "b", "--data", folder, "--out", tmp_path / "q_b.npy")
+    search = ("search", tmp_path / "db.index", "--k", 1, "--queries")
+    refused = invoke(*search, tmp_path / "q_b.npy", ok=False)
+    assert refused.exit_code == 2 and "--allow-other-model" in refused.stderr
+    invoke(*search, tmp_path / "q_b.npy", "--allow-other-model")
+    invoke("encode", tmp_path / "a", "--data", folder, "--out", tmp_path / "q_a.npy")
+    rows = invoke(*search, tmp_path / "q_a.npy").output.splitlines()[1:]
+    files = {f"{p.parent.name}/{p.name}" for p in folder.glob("*/*.png")}
+    assert rows[0] == "0\t0\tcats/00.png\t0"  # its own image (ties go to the lowest id)
+    assert len(rows) == 16 and {row.split("\t")[2] for row in rows} <= files

@@ -98,3 +98,11 @@ def test_feature_extraction_says_what_it_does_and_counts_images(tmp_path, monkey
     assert "about 3 min" in err and "10/10" in err and "img" in err
     cached_features(*args, what="toy images")
     assert capsys.readouterr().err == ""
+
+
+def test_bench_metrics_take_the_same_aliases_as_evaluate(tmp_path):
+    _, result = _bench(tmp_path, "digits", *LIMITS, "--metrics", "p@r2,MAP@10,r@r1,map")
+    record = result["records"][0]
+    want = {"precision_at_radius_2", "map@10", "recall_at_radius_1", "map"}
+    assert set(record["metrics"]) == want
+    assert set(result["environment"]["config"]["metrics"]) == want

@@ -78,7 +78,7 @@ def test_encode_to_memmap_equals_encode(tmp_path, chunk):
     codes = encode_to_memmap(model, tmp_path / "X.npy", tmp_path / "codes.npy", chunk=chunk)
     assert isinstance(codes, np.memmap) and not codes.flags.writeable
     assert np.array_equal(codes, model.encode(X))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy", "codes.npy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy", "codes.npy", "codes.npy.json"]
 
 
 def test_encode_to_memmap_failure_keeps_old_file(tmp_path):
@@ -90,7 +90,7 @@ def test_encode_to_memmap_failure_keeps_old_file(tmp_path):
     with pytest.raises(ValueError, match="NaN"):
         encode_to_memmap(model, bad, tmp_path / "c.npy", chunk=100)
     assert np.array_equal(open_codes(tmp_path / "c.npy", n_bits=8), old)
-    assert [p.name for p in tmp_path.iterdir()] == ["c.npy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.npy", "c.npy.json"]
 
 
 def test_encode_to_memmap_and_open_codes_errors(tmp_path):

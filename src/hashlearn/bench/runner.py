@@ -26,7 +26,7 @@ from hashlearn.bench.curves import precision_at_n_curve, precision_at_n_metrics
 from hashlearn.bench.data import BenchData, Subset, load_benchmark_data
 from hashlearn.bench.environment import environment_record
 from hashlearn.bench.published import published_for
-from hashlearn.metrics import evaluate_codes
+from hashlearn.metrics import canonical_metric_name, evaluate_codes
 
 DEFAULT_METRICS = ("map", "precision_at_radius_2")
 CURVE_ATTRIBUTES = ("val_scores_", "loss_history_", "train_losses_", "losses_", "history_")
@@ -194,7 +194,11 @@ def run_one(
         "settings": _jsonable(getattr(model, "settings_", {})),
         "pr_curve": curve,
         "precision_at_n": at_n_curve,
-        "sizes": {"queries": len(data.X_query), "train": len(data.X_train), "database": len(data.X_db)},
+        "sizes": {
+            "queries": len(data.X_query),
+            "train": len(data.X_train),
+            "database": len(data.X_db),
+        },
         "training_curve": training_curve(model),
         "published": published_for(data.name, [method], [n_bits]),
     }
@@ -218,7 +222,8 @@ def run_benchmark(
     Parameters
     ----------
     params : per-method hyper-parameters, e.g. ``{"sh-bdnn": {"max_alternations": 5}}``.
-    metrics : metric names of :func:`hashlearn.metrics.evaluate_codes`.
+    metrics : metric names or aliases of :func:`hashlearn.metrics.evaluate_codes`
+        (``p@r2``, ``map@1000``); records key them by their canonical names.
     on_record : called after every finished run with the results so far (the layout
         of the return value), e.g. to save them: a long benchmark that fails or is
         stopped keeps what it finished.
@@ -232,6 +237,7 @@ def run_benchmark(
     if not methods or not bits or not seeds:
         raise ValueError("methods, bits and seeds must each name at least one value")
     params = params or {}
+    metrics = list(dict.fromkeys(canonical_metric_name(m) for m in metrics))
     jobs = [(s, m, b) for s in seeds for m in methods for b in bits]
     data = load_benchmark_data(protocol, jobs[0][0], data_dir, features, subset)
     config = {

@@ -9,7 +9,6 @@ columns; ``n_bits`` in the file's metadata).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from hashlearn._io import atomic_write, atomic_write_json
+from hashlearn._io import atomic_write
 from hashlearn._validation import check_features, check_packed
+from hashlearn.codes_files import (
+    info_from_parquet_metadata,
+    parquet_metadata,
+    read_sidecar,
+    write_sidecar,
+)
 
 FEATURE_SUFFIXES = (".npy", ".npz", ".csv", ".parquet")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".pgm")
-N_BITS_KEY = b"hashlearn.n_bits"
 
 
 @dataclass
@@ -191,18 +195,25 @@ def read_labels(path: str | Path, what: str = "--labels") -> np.ndarray:
     )
 
 
-def write_codes(path: str | Path, codes: np.ndarray, n_bits: int, ids: Any = None) -> Path:
-    """Write packed codes to .npy (+ ``<name>.json`` with ``n_bits``), or .parquet with ids.
+def write_codes(
+    path: str | Path,
+    codes: np.ndarray,
+    n_bits: int,
+    ids: Any = None,
+    model_fingerprint: str | None = None,
+) -> Path:
+    """Write packed codes to .npy (+ ``<name>.json`` sidecar), or .parquet with ids.
 
-    ``n_bits`` travels with the codes (DESIGN decision 1): in the sidecar JSON
-    for .npy, in the file metadata for .parquet.
+    ``n_bits`` and the fingerprint of the model that made the codes travel with
+    them (:mod:`hashlearn.codes_files`): in the sidecar JSON for .npy, in the
+    file metadata for .parquet.
     """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".npy":
         with atomic_write(p, "wb") as fh:
             np.save(fh, codes, allow_pickle=False)
-        atomic_write_json(sidecar(p), {"n_bits": int(n_bits), "bit_order": "lsb"})
+        write_sidecar(p, n_bits, model_fingerprint)
     elif suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -210,17 +221,12 @@ def write_codes(path: str | Path, codes: np.ndarray, n_bits: int, ids: Any = Non
         ids = np.arange(len(codes)) if ids is None else np.asarray(ids)
         column = pa.array([row.tobytes() for row in codes], type=pa.binary(codes.shape[1]))
         table = pa.table({"id": ids, "code": column})
-        table = table.replace_schema_metadata({N_BITS_KEY: str(n_bits).encode()})
+        table = table.replace_schema_metadata(parquet_metadata(n_bits, model_fingerprint))
         with atomic_write(p, "wb") as fh:
             pq.write_table(table, fh)
     else:
         raise ValueError(f"--out: codes go to a .npy or .parquet file, got {p.name!r}")
     return p
-
-
-def sidecar(path: Path) -> Path:
-    """The JSON file next to a .npy codes file that records ``n_bits``."""
-    return path.with_name(path.name + ".json")
 
 
 def read_codes(path: str | Path, n_bits: int | None = None, what: str = "codes") -> tuple:
@@ -233,16 +239,14 @@ def read_codes(path: str | Path, n_bits: int | None = None, what: str = "codes")
     ids, stored = None, None
     if p.suffix.lower() == ".npy":
         codes = load_numpy(p, what)
-        if sidecar(p).exists():
-            stored = int(json.loads(sidecar(p).read_text())["n_bits"])
+        stored = read_sidecar(p).n_bits
     elif p.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
         table = pq.read_table(p)
         if "code" not in table.column_names:
             raise ValueError(f"{what}: {p} has no 'code' column; is it a codes file?")
-        meta = table.schema.metadata or {}
-        stored = int(meta[N_BITS_KEY]) if N_BITS_KEY in meta else None
+        stored = info_from_parquet_metadata(table.schema.metadata).n_bits
         raw = table.column("code").to_pylist()
         codes = np.frombuffer(b"".join(raw), np.uint8).reshape(len(raw), -1)
         ids = table.column("id").to_numpy() if "id" in table.column_names else None

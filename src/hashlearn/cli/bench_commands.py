@@ -143,10 +143,10 @@ def bench(
     from hashlearn.bench.runner import run_benchmark
 
     method_list = [m.strip() for m in methods.split(",") if m.strip()]
-    metric_list = [m.strip() for m in metrics.split(",") if m.strip()]
-    for needed in ("map", "precision_at_radius_2"):
-        if needed not in metric_list:
-            metric_list.append(needed)
+    from hashlearn.metrics import canonical_metric_name
+
+    names = [canonical_metric_name(m.strip()) for m in metrics.split(",") if m.strip()]
+    metric_list = list(dict.fromkeys([*names, "map", "precision_at_radius_2"]))
     bit_list, seed_list = _int_list(bits, "--bits"), _int_list(seeds, "--seeds")
     n_jobs = len(method_list) * len(bit_list) * len(seed_list)
     progress = wants_progress(verbose, quiet)

@@ -268,7 +268,9 @@ def encode(model_dir: str, data: str, out: str) -> None:
     model = hashlearn.load(model_dir)
     table = read_model_input(model, data)
     codes = encode_rows(model, table.values)
-    path = write_codes(out, codes, int(model.n_bits), table.ids)
+    from hashlearn.fingerprint import model_fingerprint
+
+    path = write_codes(out, codes, int(model.n_bits), table.ids, model_fingerprint(model))
     click.echo(f"encoded {len(codes)} rows to {model.n_bits}-bit codes -> {path}")
 
 
@@ -289,22 +291,18 @@ def index() -> None:
 )
 @click.option("--bits", type=int, default=None, help="Code length (default: from the file).")
 def index_build(codes: str, out: str, kind: str, bits: int | None) -> None:
-    """Build an index over a codes file (ids from parquet are kept).
+    """Build an index over a codes file (ids and file names from parquet are kept).
 
     \b
     Example:
       hashlearn index build db_codes.parquet --out db.index --kind mih
     """
-    from hashlearn.index import FlatIndex, MultiIndexHashing
+    from hashlearn.codes_files import read_codes_info
+    from hashlearn.index import FlatIndex, MultiIndexHashing, split_ids
 
     values, ids, n_bits = read_codes(codes, bits, what="CODES")
-    idx = MultiIndexHashing(n_bits) if kind == "mih" else FlatIndex(n_bits)
-    idx.add(values, _integer_ids(ids))
+    fingerprint = read_codes_info(codes).model_fingerprint
+    idx = (MultiIndexHashing if kind == "mih" else FlatIndex)(n_bits, model_fingerprint=fingerprint)
+    idx.add(values, *split_ids(ids))
     idx.save(out)
     click.echo(f"built {kind} index of {idx.ntotal} {n_bits}-bit codes -> {out}")
-
-
-def _integer_ids(ids: Any) -> Any:
-    if ids is None or np.asarray(ids).dtype.kind in "iu":
-        return ids
-    return None

@@ -16,7 +16,8 @@ import click
 import numpy as np
 
 from hashlearn.cli._app import cli
-from hashlearn.cli._files import load_numpy, sidecar
+from hashlearn.cli._files import load_numpy
+from hashlearn.codes_files import sidecar_path
 
 INDEX_MAGIC = b"HLINDEX\0"
 PARQUET_HIDDEN = ("ARROW:", "pandas")  # metadata pyarrow / pandas keep for themselves
@@ -82,7 +83,7 @@ def _index(path: Path) -> dict[str, Any]:
 
 def _npy(path: Path) -> dict[str, Any]:
     array = load_numpy(path, "PATH", mmap_mode="r")
-    record = json.loads(sidecar(path).read_text()) if sidecar(path).is_file() else {}
+    record = json.loads(sidecar_path(path).read_text()) if sidecar_path(path).is_file() else {}
     codes = array.dtype == np.uint8 and array.ndim == 2
     if not record and not codes:
         return {
@@ -98,7 +99,7 @@ def _npy(path: Path) -> dict[str, Any]:
         "n_bits": record.get("n_bits", 8 * array.shape[1] if codes else None),
         "rows": int(array.shape[0]),
         "bytes_per_code": int(array.shape[1]) if array.ndim == 2 else None,
-        "sidecar": str(sidecar(path)) if record else None,
+        "sidecar": str(sidecar_path(path)) if record else None,
         **{k: v for k, v in record.items() if k != "n_bits"},
     }
 

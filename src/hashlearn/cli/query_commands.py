@@ -18,25 +18,32 @@ from hashlearn._io import atomic_write_json
 from hashlearn.cli._app import cli
 from hashlearn.cli._files import read_codes, read_labels, read_model_input
 from hashlearn.cli.commands import encode_rows
+from hashlearn.codes_files import read_codes_info
+from hashlearn.fingerprint import check_same_model, model_fingerprint
 
 
-def query_codes(queries: str, model_dir: str | None, n_bits: int) -> np.ndarray:
-    """Queries as codes: a codes file, or features encoded with ``--model``."""
+def query_codes(queries: str, model_dir: str | None, n_bits: int) -> tuple[np.ndarray, str | None]:
+    """Queries as codes (a codes file, or features encoded with ``--model``) and the
+    fingerprint of the model that made them (None when unknown)."""
     if model_dir is None:
-        return read_codes(queries, n_bits, what="--queries")[0]
+        codes = read_codes(queries, n_bits, what="--queries")[0]
+        return codes, read_codes_info(queries).model_fingerprint
     model = hashlearn.load(model_dir)
     if int(model.n_bits) != n_bits:
         raise ValueError(
             f"--model: model in {model_dir} has n_bits={model.n_bits}, "
             f"but the index holds {n_bits}-bit codes"
         )
-    return encode_rows(model, read_model_input(model, queries, "--queries").values)
+    codes = encode_rows(model, read_model_input(model, queries, "--queries").values)
+    return codes, model_fingerprint(model)
 
 
 def _result_rows(idx: Any, q: np.ndarray, k: int | None, radius: int | None) -> list[dict]:
+    """One ``{"query", "ids", "distances"}`` row per query, and ``"names"`` when the
+    index has them (file names of an image folder)."""
     if radius is not None:
         lims, dist, ids = idx.range_search(q, radius)
-        return [
+        rows = [
             {
                 "query": i,
                 "ids": ids[lims[i] : lims[i + 1]].tolist(),
@@ -44,15 +51,20 @@ def _result_rows(idx: Any, q: np.ndarray, k: int | None, radius: int | None) -> 
             }
             for i in range(len(q))
         ]
-    dist, ids = idx.search(q, k)
-    return [
-        {
-            "query": i,
-            "ids": [x for x in ids[i].tolist() if x >= 0],
-            "distances": [int(d) for d, x in zip(dist[i], ids[i], strict=True) if x >= 0],
-        }
-        for i in range(len(q))
-    ]
+    else:
+        dist, ids = idx.search(q, k)
+        rows = [
+            {
+                "query": i,
+                "ids": [x for x in ids[i].tolist() if x >= 0],
+                "distances": [int(d) for d, x in zip(dist[i], ids[i], strict=True) if x >= 0],
+            }
+            for i in range(len(q))
+        ]
+    if idx.has_names:
+        for row in rows:
+            row["names"] = idx.names(row["ids"]).tolist()
+    return rows
 
 
 @cli.command()
@@ -61,6 +73,11 @@ def _result_rows(idx: Any, q: np.ndarray, k: int | None, radius: int | None) -> 
 @click.option("--model", "model_dir", default=None, help="Model folder to encode feature queries.")
 @click.option("--k", type=int, default=None, help="Number of nearest neighbours (default 10).")
 @click.option("--radius", type=int, default=None, help="Return everything within this radius.")
+@click.option(
+    "--allow-other-model",
+    is_flag=True,
+    help="Search even when the queries come from another model than the index's codes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def search(
     index_path: str,
@@ -68,9 +85,13 @@ def search(
     model_dir: str | None,
     k: int | None,
     radius: int | None,
+    allow_other_model: bool,
     as_json: bool,
 ) -> None:
     """Search an index: k nearest neighbours or everything within a Hamming radius.
+
+    Queries from another model than the index's codes are refused (their codes
+    are not comparable) unless --allow-other-model is given.
 
     \b
     Example:
@@ -82,36 +103,31 @@ def search(
     if k is not None and radius is not None:
         raise ValueError("give either --k or --radius, not both")
     idx = load_index(index_path)
-    q = query_codes(queries, model_dir, idx.n_bits)
+    q, fingerprint = query_codes(queries, model_dir, idx.n_bits)
+    check_same_model(idx.model_fingerprint, fingerprint, allow_other_model, "--allow-other-model")
     rows = _result_rows(idx, q, 10 if k is None and radius is None else k, radius)
     if as_json:
         click.echo(json.dumps(rows))
         return
     click.echo("query\trank\tid\tdistance")
     for row in rows:
-        for rank, (i, d) in enumerate(zip(row["ids"], row["distances"], strict=True)):
+        shown = row.get("names", row["ids"])
+        for rank, (i, d) in enumerate(zip(shown, row["distances"], strict=True)):
             click.echo(f"{row['query']}\t{rank}\t{i}\t{d}")
 
 
 def metric_names(spec: str) -> tuple[list[str], bool]:
-    """CLI metric list -> evaluate_codes names, and whether a PR curve was asked for.
+    """``--metrics`` -> canonical metric names (aliases resolved, duplicates dropped),
+    and whether a PR curve was asked for.
 
-    >>> metric_names("map,map@1000,p@r2,p@100,pr-curve")
+    >>> metric_names("map,map@1000,p@r2,precision_at_radius_2,p@100,pr-curve")
     (['map', 'map@1000', 'precision_at_radius_2', 'precision@100'], True)
     """
-    names, curve = [], False
-    for raw in (s.strip() for s in spec.split(",") if s.strip()):
-        if raw == "pr-curve":
-            curve = True
-            continue
-        if raw.startswith("p@r") or raw.startswith("r@r"):
-            kind = "precision" if raw[0] == "p" else "recall"
-            names.append(f"{kind}_at_radius_{raw[3:]}")
-        elif raw.startswith("p@"):
-            names.append(f"precision@{raw[2:]}")
-        else:
-            names.append(raw)
-    return names, curve
+    from hashlearn.metrics.evaluate import canonical_metric_name
+
+    raw = [s.strip() for s in spec.split(",") if s.strip()]
+    names = [canonical_metric_name(name) for name in raw if name != "pr-curve"]
+    return list(dict.fromkeys(names)), "pr-curve" in raw
 
 
 @cli.command()
@@ -129,7 +145,8 @@ def metric_names(spec: str) -> tuple[list[str], bool]:
     "spec",
     default="map,p@r2",
     show_default=True,
-    help="Comma list: map, map@K, p@rR, r@rR, p@K, map_tie_avg, map_bdnn, pr-curve.",
+    help="Comma list: map, map@K, p@rR, r@rR, p@K, map_tie_avg, map_bdnn, pr-curve "
+    "(names of hashlearn.metrics.evaluate_codes; results use the canonical names).",
 )
 @click.option("--bits", type=int, default=None, help="Code length (default: from the files).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -70,9 +70,8 @@ class TorchHasher(BaseHasher):
         if not isinstance(n_features, int) or n_features < 1:
             raise ModelFileError("model state has no valid 'n_features_in_' (edited or corrupted)")
         module = self._build_module(n_features)
-        try:
-            module.load_state_dict(weights)
+        try:  # assign: every weight and buffer keeps the dtype it was saved with
+            module.load_state_dict(weights, assign=True)
         except RuntimeError as exc:
             raise ModelFileError(f"model weights do not fit the network: {exc}") from None
-        floats = [w.dtype for w in weights.values() if w.is_floating_point()]
-        self.module_ = module.to(floats[0] if floats else torch.float32).eval()
+        self.module_ = module.eval()

@@ -17,7 +17,7 @@ from hashlearn._lazy import attach
 
 if TYPE_CHECKING:
     from hashlearn.index.faiss_interop import from_faiss, to_faiss
-    from hashlearn.index.flat import FlatIndex
+    from hashlearn.index.flat import FlatIndex, split_ids
     from hashlearn.index.io import IndexFileError, load_index
     from hashlearn.index.mih import MultiIndexHashing
 
@@ -27,6 +27,7 @@ __all__ = [
     "MultiIndexHashing",
     "from_faiss",
     "load_index",
+    "split_ids",
     "to_faiss",
 ]
 

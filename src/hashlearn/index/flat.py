@@ -18,9 +18,10 @@ import numba
 import numpy as np
 
 from hashlearn._validation import check_n_bits, check_packed, n_bytes_for
+from hashlearn.fingerprint import check_same_model
 from hashlearn.index import _kernels
 
-__all__ = ["FlatIndex", "word_layout"]
+__all__ = ["FlatIndex", "split_ids", "word_layout"]
 
 
 def word_layout(n_bits: int) -> tuple[int, type]:
@@ -42,6 +43,21 @@ def word_layout(n_bits: int) -> tuple[int, type]:
     return n_bytes + (-n_bytes % 8), np.uint64
 
 
+def split_ids(ids: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Row ids of a codes file as ``(ids, names)`` for :meth:`FlatIndex.add`.
+
+    Integer ids stay ids; other ids (the file names of an image folder) become
+    names, and the items get the ids 0, 1, 2, ...
+
+    >>> split_ids(np.array([4, 7])), split_ids(["a.png", "b.png"])
+    ((array([4, 7]), None), (None, array(['a.png', 'b.png'], dtype='<U5')))
+    """
+    if ids is None:
+        return None, None
+    arr = np.asarray(ids)
+    return (arr, None) if arr.dtype.kind in "iu" else (None, arr.astype(str))
+
+
 def check_count(value: Any, name: str, minimum: int = 0) -> int:
     """Check an integer argument such as ``k`` or ``radius`` (errors name it)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -58,9 +74,13 @@ class FlatIndex:
     ----------
     n_bits : code length; codes are packed ``uint8`` of shape ``(n, ceil(n_bits / 8))``
         (``hashlearn.codes.pack_bits``, the faiss bit order).
+    model_fingerprint : the fingerprint of the model that made the codes
+        (:func:`hashlearn.fingerprint.model_fingerprint`), saved with the index;
+        searches with queries of another model are then refused.
 
     Results are exact and ties are broken by (distance, id). Without explicit
-    ids, an item's id is its insertion rank and no id array is stored.
+    ids, an item's id is its insertion rank and no id array is stored. Items
+    may also carry names (``add(codes, names=...)``), e.g. file names.
 
     Examples
     --------
@@ -73,8 +93,9 @@ class FlatIndex:
 
     kind = "flat"
 
-    def __init__(self, n_bits: int) -> None:
+    def __init__(self, n_bits: int, model_fingerprint: str | None = None) -> None:
         self.n_bits = check_n_bits(n_bits)
+        self.model_fingerprint = model_fingerprint
         self.n_bytes = n_bytes_for(self.n_bits)
         self._row_bytes, self._word = word_layout(self.n_bits)
         self.reset()
@@ -85,6 +106,7 @@ class FlatIndex:
         n_words = self._row_bytes // np.dtype(self._word).itemsize
         self._rows: np.ndarray = np.zeros((0, n_words), self._word)
         self._ids: np.ndarray | None = None  # None: ids are 0..ntotal-1 (row positions)
+        self._names: np.ndarray | None = None  # None: the items have no names
         self._changed()
 
     def _changed(self) -> None:
@@ -94,6 +116,9 @@ class FlatIndex:
     def ntotal(self) -> int:
         """Number of items in the index."""
         return int(self._rows.shape[0])
+
+    def __len__(self) -> int:
+        return self.ntotal
 
     @property
     def nbytes(self) -> int:
@@ -115,19 +140,44 @@ class FlatIndex:
         """The stored ids (int64, ascending)."""
         return np.arange(self.ntotal, dtype=np.int64) if self._ids is None else self._ids.copy()
 
-    def add(self, codes: Any, ids: Any = None) -> None:
-        """Add packed codes, with optional unique int64 ids (default: next free ids).
+    @property
+    def has_names(self) -> bool:
+        """Whether the items carry names (see :meth:`add`)."""
+        return self._names is not None and self.ntotal > 0
+
+    def names(self, ids: Any = None) -> np.ndarray:
+        """The names of the items with ``ids`` (e.g. search results), or of all items in id order.
+
+        >>> index = FlatIndex(8); index.add(np.zeros((2, 1), np.uint8), names=["a", "b"])
+        >>> index.names([1]).tolist()
+        ['b']
+        """
+        if self._names is None or not self.has_names:
+            raise ValueError("this index holds no names: add them with add(codes, names=...)")
+        if ids is None:
+            return self._names.copy()
+        wanted = np.asarray(ids, dtype=np.int64)
+        stored = self.ids()
+        positions = np.clip(np.searchsorted(stored, wanted), 0, self.ntotal - 1)
+        if not np.array_equal(stored[positions], wanted):
+            raise ValueError("ids: some ids are not in the index (-1 marks a missing result)")
+        return self._names[positions]
+
+    def add(self, codes: Any, ids: Any = None, names: Any = None) -> None:
+        """Add packed codes, with optional unique int64 ids (default: next free ids)
+        and optional names (one string per code; all items have names or none).
 
         >>> index = FlatIndex(8)
-        >>> index.add(np.zeros((2, 1), np.uint8)); index.ntotal
+        >>> index.add(np.zeros((2, 1), np.uint8), names=["a.png", "b.png"]); len(index)
         2
         """
         codes = check_packed(codes, self.n_bits, name="codes")
+        all_names = self._names_after_add(names, codes.shape[0])
         start = 0 if self.ntotal == 0 else int(self.ids()[-1]) + 1
         new_ids = self._check_new_ids(ids, codes.shape[0], start)
         rows = np.concatenate([self._rows, self._to_rows(codes)])
         if new_ids is None:
-            self._rows = rows
+            self._rows, self._names = rows, all_names
             self._changed()
             return
         all_ids = np.concatenate([self.ids(), new_ids])
@@ -135,9 +185,25 @@ class FlatIndex:
         all_ids = all_ids[order]
         if all_ids.size > 1 and np.any(all_ids[1:] == all_ids[:-1]):
             raise ValueError("ids must be unique and not already in the index")
-        self._rows = rows if np.all(order[1:] > order[:-1]) else rows[order]
+        in_order = bool(np.all(order[1:] > order[:-1]))
+        self._rows = rows if in_order else rows[order]
+        self._names = all_names if all_names is None or in_order else all_names[order]
         self._ids = None if _is_range(all_ids) else all_ids
         self._changed()
+
+    def _names_after_add(self, names: Any, n: int) -> np.ndarray | None:
+        """The stored names followed by the new ones (None when the items have no names)."""
+        named = self._names is not None and self.ntotal > 0
+        if names is None:
+            if named and n:
+                raise ValueError("names: every item of this index has a name; give one per code")
+            return self._names if named else None
+        if self.ntotal > 0 and not named:
+            raise ValueError("names: the items of this index have no names; add codes without")
+        arr = np.asarray(names)
+        if arr.ndim != 1 or arr.shape[0] != n:
+            raise ValueError(f"names must be 1-D with one name per code ({n}), got {arr.shape}")
+        return np.concatenate([self._names if named else np.empty(0, str), arr.astype(str)])
 
     def _check_new_ids(self, ids: Any, n: int, start: int) -> np.ndarray | None:
         if ids is None:
@@ -169,12 +235,16 @@ class FlatIndex:
         if removed:
             kept_ids = self.ids()[keep]
             self._rows = np.ascontiguousarray(self._rows[keep])
+            self._names = None if self._names is None else self._names[keep]
             self._ids = None if _is_range(kept_ids) else kept_ids
             self._changed()
         return removed
 
     # ------------------------------------------------------------------ search
-    def _queries(self, queries: Any) -> np.ndarray:
+    def _queries(
+        self, queries: Any, query_fingerprint: str | None, allow_other_model: bool
+    ) -> np.ndarray:
+        check_same_model(self.model_fingerprint, query_fingerprint, allow_other_model)
         return self._to_rows(check_packed(queries, self.n_bits, name="queries"))
 
     def _map_ids(self, positions: np.ndarray) -> np.ndarray:
@@ -185,26 +255,44 @@ class FlatIndex:
         out[found] = self._ids[positions[found]]
         return out
 
-    def search(self, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self,
+        queries: Any,
+        k: int,
+        *,
+        query_fingerprint: str | None = None,
+        allow_other_model: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest items of each query, sorted by (distance, id).
 
         Returns int32 distances and int64 ids of shape (n_queries, k), padded
-        with -1 when the index holds fewer than ``k`` items.
+        with -1 when the index holds fewer than ``k`` items. When the index and
+        ``query_fingerprint`` (the fingerprint of the model that encoded the
+        queries) both name a model and differ, the search is refused (a
+        ``ValueError``) unless ``allow_other_model=True``.
         """
-        q = self._queries(queries)
+        q = self._queries(queries, query_fingerprint, allow_other_model)
         k = check_count(k, "k", minimum=1)
         distances, positions = _kernels.knn_search(
             self._rows, q, k, self.n_bits, numba.get_num_threads()
         )
         return distances, self._map_ids(positions)
 
-    def range_search(self, queries: Any, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def range_search(
+        self,
+        queries: Any,
+        radius: int,
+        *,
+        query_fingerprint: str | None = None,
+        allow_other_model: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All items within Hamming distance ``radius`` (inclusive) of each query.
 
         Returns ``(lims, distances, ids)`` as faiss does: the results of query
         ``i`` are ``distances[lims[i]:lims[i+1]]``, sorted by (distance, id).
+        ``query_fingerprint`` and ``allow_other_model`` as in :meth:`search`.
         """
-        q = self._queries(queries)
+        q = self._queries(queries, query_fingerprint, allow_other_model)
         radius = check_count(radius, "radius")
         lims, distances, positions = _kernels.range_search(self._rows, q, radius, self.n_bits)
         return lims, distances, self._map_ids(positions)
@@ -218,12 +306,20 @@ class FlatIndex:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> FlatIndex:
-        """Read an index written by :meth:`save` (see :func:`hashlearn.index.load_index`)."""
+        """Read an index of this class written by :meth:`save`.
+
+        A file of another class is refused (a ``TypeError``);
+        :func:`hashlearn.index.load_index` reads any index file.
+        """
         from hashlearn.index.io import load_index
 
         index = load_index(path)
-        if not isinstance(index, cls):
-            raise TypeError(f"{path} holds a {type(index).__name__}, not a {cls.__name__}")
+        if type(index) is not cls:
+            kind = type(index).__name__
+            raise TypeError(
+                f"{path} holds a {kind}, not a {cls.__name__}: load it with {kind}.load(path) "
+                "or hashlearn.index.load_index(path)"
+            )
         return index
 
     def __repr__(self) -> str:

@@ -5,12 +5,17 @@ Layout (little endian)::
     magic  b"HLINDEX\\0"          8 bytes
     format version               uint32 (currently 1)
     header length                uint32
-    header                       UTF-8 JSON: kind, n_bits, n_bytes, ntotal, has_ids, n_tables
+    header                       UTF-8 JSON: kind, n_bits, n_bytes, ntotal, has_ids, n_tables,
+                                 model_fingerprint, names_bytes
     codes                        ntotal * n_bytes bytes (packed, hashlearn/faiss bit order)
     ids                          ntotal * int64 (only when has_ids)
+    names                        names_bytes bytes: UTF-8 JSON list of the items' names
+                                 (only when the items have names)
     sha256                       32 bytes, digest of everything before it
 
 Hash tables are not stored: :class:`MultiIndexHashing` rebuilds them at the first search.
+``model_fingerprint`` (the model that made the codes, or null) and ``names_bytes``
+are absent from the files of earlier versions, which read as null and 0.
 
 >>> import numpy as np, tempfile, pathlib
 >>> from hashlearn.index import FlatIndex, load_index
@@ -49,7 +54,11 @@ class IndexFileError(ValueError):
     """An index file that is not one, is truncated, corrupted or of an unknown version."""
 
 
-def _header(index: FlatIndex) -> bytes:
+def _names_block(index: FlatIndex) -> bytes:
+    return json.dumps(index.names().tolist()).encode() if index.has_names else b""
+
+
+def _header(index: FlatIndex, names_bytes: int) -> bytes:
     meta: dict[str, Any] = {
         "kind": index.kind,
         "n_bits": index.n_bits,
@@ -58,13 +67,16 @@ def _header(index: FlatIndex) -> bytes:
         "has_ids": index._ids is not None,
         "n_tables": getattr(index, "n_tables", None),
         "bit_order": "lsb-first (faiss)",
+        "model_fingerprint": index.model_fingerprint,
+        "names_bytes": names_bytes,
     }
     return json.dumps(meta, sort_keys=True).encode()
 
 
 def save_index(index: FlatIndex, path: str | os.PathLike[str]) -> None:
     """Write ``index`` to ``path`` (temporary file, then rename)."""
-    header = _header(index)
+    names = _names_block(index)
+    header = _header(index, len(names))
     digest = hashlib.sha256()
     with atomic_write(path, "wb") as handle:
 
@@ -80,6 +92,7 @@ def save_index(index: FlatIndex, path: str | os.PathLike[str]) -> None:
             put(block.tobytes())
         if index._ids is not None:
             put(index._ids.astype("<i8").tobytes())
+        put(names)
         handle.write(digest.digest())
 
 
@@ -107,7 +120,8 @@ def _parse(data: bytes, path: Path) -> tuple[dict[str, Any], memoryview]:
     if missing:
         raise IndexFileError(f"{path}: header lacks the field(s) {', '.join(missing)}")
     payload = memoryview(data)[_PREFIX.size + header_len : body_end]
-    expected = meta["ntotal"] * (meta["n_bytes"] + (8 if meta["has_ids"] else 0))
+    rows_bytes = meta["ntotal"] * (meta["n_bytes"] + (8 if meta["has_ids"] else 0))
+    expected = rows_bytes + meta.get("names_bytes", 0)
     if len(payload) != expected:
         raise IndexFileError(f"{path}: payload has {len(payload)} bytes, header says {expected}")
     return meta, payload
@@ -116,19 +130,39 @@ def _parse(data: bytes, path: Path) -> tuple[dict[str, Any], memoryview]:
 def load_index(path: str | os.PathLike[str]) -> FlatIndex:
     """Read an index written by ``save`` (a :class:`FlatIndex` or :class:`MultiIndexHashing`).
 
-    Raises :class:`IndexFileError` (a ``ValueError``) when the file is not an
-    index, is truncated or corrupted, or has an unknown format version.
+    Raises :class:`IndexFileError` (a ``ValueError``) when the path is a folder
+    or the file is not an index, is truncated or corrupted, or has an unknown
+    format version.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IndexFileError(_folder_message(path))
     meta, payload = _parse(path.read_bytes(), path)
     kind, n, n_bytes = meta["kind"], meta["ntotal"], meta["n_bytes"]
+    fingerprint = meta.get("model_fingerprint")
     if kind == "flat":
-        index: FlatIndex = FlatIndex(meta["n_bits"])
+        index: FlatIndex = FlatIndex(meta["n_bits"], fingerprint)
     elif kind == "mih":
-        index = MultiIndexHashing(meta["n_bits"], meta["n_tables"])
+        index = MultiIndexHashing(meta["n_bits"], meta["n_tables"], fingerprint)
     else:
         raise IndexFileError(f"{path}: unknown index kind {kind!r}")
     codes = np.frombuffer(payload, np.uint8, n * n_bytes).reshape(n, n_bytes)
     ids = np.frombuffer(payload, "<i8", n, offset=n * n_bytes) if meta["has_ids"] else None
-    index.add(codes, ids=None if ids is None else ids.astype(np.int64))
+    names_start = n * (n_bytes + (8 if meta["has_ids"] else 0))
+    names = json.loads(bytes(payload[names_start:])) if meta.get("names_bytes") else None
+    index.add(codes, ids=None if ids is None else ids.astype(np.int64), names=names)
     return index
+
+
+def _folder_message(path: Path) -> str:
+    """What to do when a folder is given where an index file is expected."""
+    from hashlearn.persistence import CONFIG_NAME
+
+    if (path / CONFIG_NAME).is_file():
+        return (
+            f"{path} is a model folder, not an index file; build an index first: "
+            f"hashlearn encode {path} --data DATABASE --out db_codes.npy, then "
+            "hashlearn index build db_codes.npy --out db.index "
+            "(in Python: index.add(model.encode(X)); index.save(path))"
+        )
+    return f"{path} is a folder, not an index file; give the file written by index.save(path)"

@@ -60,6 +60,8 @@ class MultiIndexHashing(FlatIndex):
     n_bits : code length.
     n_tables : number of substrings ``m``; default ``round(n_bits / log2(ntotal))``
         chosen when the tables are built.
+    model_fingerprint : the fingerprint of the model that made the codes (see
+        :class:`~hashlearn.index.FlatIndex`).
 
     Examples
     --------
@@ -72,8 +74,10 @@ class MultiIndexHashing(FlatIndex):
 
     kind = "mih"
 
-    def __init__(self, n_bits: int, n_tables: int | None = None) -> None:
-        super().__init__(n_bits)
+    def __init__(
+        self, n_bits: int, n_tables: int | None = None, model_fingerprint: str | None = None
+    ) -> None:
+        super().__init__(n_bits, model_fingerprint)
         if n_tables is not None:
             check_count(n_tables, "n_tables", minimum=1)
             if not math.ceil(self.n_bits / 64) <= n_tables <= self.n_bits:
@@ -133,8 +137,15 @@ class MultiIndexHashing(FlatIndex):
     def _n_chunks(self, nq: int) -> int:
         return max(1, min(nq, numba.get_num_threads()))
 
-    def search(self, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
-        q = self._queries(queries)
+    def search(
+        self,
+        queries: Any,
+        k: int,
+        *,
+        query_fingerprint: str | None = None,
+        allow_other_model: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        q = self._queries(queries, query_fingerprint, allow_other_model)
         k = check_count(k, "k", minimum=1)
         od = np.full((q.shape[0], k), -1, np.int32)
         op = np.full((q.shape[0], k), -1, np.int64)
@@ -155,8 +166,15 @@ class MultiIndexHashing(FlatIndex):
         sizes, m = np.diff(self._bounds()), self.m
         return sum(math.comb(int(sizes[s % m]), s // m) for s in range(radius + 1))
 
-    def range_search(self, queries: Any, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        q = self._queries(queries)
+    def range_search(
+        self,
+        queries: Any,
+        radius: int,
+        *,
+        query_fingerprint: str | None = None,
+        allow_other_model: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        q = self._queries(queries, query_fingerprint, allow_other_model)
         radius = check_count(radius, "radius")
         if self._probe_count(min(radius, self.n_bits)) > _FLAT_PROBE_SHARE * self.ntotal:
             return super().range_search(queries, radius)

@@ -31,7 +31,7 @@ from hashlearn._lazy import attach
 
 if TYPE_CHECKING:
     from hashlearn.metrics.curves import pr_curve_by_radius, pr_curve_by_rank
-    from hashlearn.metrics.evaluate import evaluate_codes
+    from hashlearn.metrics.evaluate import canonical_metric_name, evaluate_codes
     from hashlearn.metrics.radius import precision_at_radius, recall_at_radius
     from hashlearn.metrics.ranking import PRESETS, mean_average_precision, precision_at_k
     from hashlearn.metrics.scoring import HashingScorer, make_hashing_scorer, map_scorer
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PRESETS",
     "HashingScorer",
+    "canonical_metric_name",
     "evaluate_codes",
     "make_hashing_scorer",
     "map_scorer",

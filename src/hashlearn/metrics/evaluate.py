@@ -1,19 +1,26 @@
 """Several metrics in one counting pass: :func:`evaluate_codes`.
 
-Metric names:
+Metric names, the one vocabulary of the library, ``hashlearn evaluate`` and
+``hashlearn bench`` (canonical name, then the short aliases that mean the same):
 
 * ``"map"``, ``"map@K"``: mAP (stable ties, AP@K normalised by relevant retrieved);
 * ``"map_tie_avg"``, ``"map_tie_avg@K"``: the same with ties="average";
-* ``"map_bdnn"``: preset ``bdnn_matlab`` (trapezoid AP over the full ranking);
+* ``"map_bdnn"`` (alias ``map_bdnn_matlab``): preset ``bdnn_matlab`` (trapezoid AP
+  over the full ranking);
 * ``"map_<preset>"``, ``"map_<preset>@K"``: any preset of :data:`PRESETS`;
-* ``"precision@K"``: precision within the top K;
-* ``"precision_at_radius_R"``, ``"recall_at_radius_R"``: Hamming ball of radius R.
+* ``"precision@K"`` (alias ``p@K``): precision within the top K;
+* ``"precision_at_radius_R"``, ``"recall_at_radius_R"`` (aliases ``p@rR``,
+  ``r@rR``): Hamming ball of radius R.
+
+Names are case-insensitive (``mAP``, ``P@r2``). :func:`canonical_metric_name`
+turns any accepted name into its canonical form, and results are keyed by it:
+``evaluate_codes(..., metrics=["p@r2"])`` returns ``{"precision_at_radius_2": ...}``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,35 +29,72 @@ from hashlearn.metrics.radius import RadiusSpec
 from hashlearn.metrics.ranking import PRESETS, APSpec, PrecisionSpec
 
 _MAP = re.compile(r"map(?:_(?P<variant>[a-z_]+?))?(?:@(?P<k>\d+))?")
-_PREC = re.compile(r"precision@(?P<k>\d+)")
-_BALL = re.compile(r"(?P<kind>precision|recall)_at_radius_(?P<r>\d+)")
+_PREC = re.compile(r"(?:precision|p)@(?P<k>\d+)")
+_BALL = re.compile(r"(?:(?P<kind>precision|recall)_at_radius_|(?P<short>[pr])@r)(?P<r>\d+)")
+_MAP_ALIASES = {"bdnn_matlab": "bdnn"}
+
+
+class _Metric(NamedTuple):
+    """A parsed metric name: family ("map", "precision", "precision_at_radius",
+    "recall_at_radius"), map variant (None, "tie_avg" or a preset) and number."""
+
+    family: str
+    variant: str | None
+    number: int | None
+
+
+def _parse_name(name: Any) -> _Metric:
+    if not isinstance(name, str):
+        raise TypeError(f"metrics must be a sequence of metric names, got {name!r}")
+    text = name.strip().lower()
+    if m := _BALL.fullmatch(text):
+        kind = m["kind"] or ("precision" if m["short"] == "p" else "recall")
+        return _Metric(f"{kind}_at_radius", None, int(m["r"]))
+    if (m := _PREC.fullmatch(text)) and int(m["k"]) > 0:
+        return _Metric("precision", None, int(m["k"]))
+    m = _MAP.fullmatch(text)
+    if m and (m["k"] is None or int(m["k"]) > 0):
+        variant = _MAP_ALIASES.get(m["variant"], m["variant"])
+        if variant in (None, "tie_avg", "bdnn") or variant in PRESETS:
+            return _Metric("map", variant, None if m["k"] is None else int(m["k"]))
+    raise ValueError(
+        f"metrics: unknown metric name {name!r}; expected map, map@K, map_tie_avg[@K], "
+        f"map_bdnn, map_<preset>[@K] (presets {sorted(PRESETS)}), precision@K (p@K), "
+        "precision_at_radius_R (p@rR) or recall_at_radius_R (r@rR)"
+    )
+
+
+def canonical_metric_name(name: Any) -> str:
+    """The canonical form of a metric name or alias (ValueError naming ``metrics`` if unknown).
+
+    >>> [canonical_metric_name(n) for n in ("p@r2", "R@r02", "p@100", "mAP@1000")]
+    ['precision_at_radius_2', 'recall_at_radius_2', 'precision@100', 'map@1000']
+    """
+    metric = _parse_name(name)
+    if metric.family == "map":
+        variant = "" if metric.variant is None else f"_{metric.variant}"
+        return f"map{variant}" + ("" if metric.number is None else f"@{metric.number}")
+    if metric.family == "precision":
+        return f"precision@{metric.number}"
+    return f"{metric.family}_{metric.number}"
 
 
 def parse_metric(name: Any) -> Any:
-    """Turn a metric name into a spec object (ValueError naming ``metrics`` if unknown).
+    """Turn a metric name or alias into a spec object (ValueError naming ``metrics`` if unknown).
 
     >>> parse_metric("map@1000").topk
     1000
     """
-    if not isinstance(name, str):
-        raise TypeError(f"metrics must be a sequence of metric names, got {name!r}")
-    if m := _BALL.fullmatch(name):
-        return RadiusSpec(int(m["r"]), recall=m["kind"] == "recall")
-    if (m := _PREC.fullmatch(name)) and int(m["k"]) > 0:
-        return PrecisionSpec(int(m["k"]))
-    m = _MAP.fullmatch(name)
-    if m and (m["k"] is None or int(m["k"]) > 0):
-        k = None if m["k"] is None else int(m["k"])
-        variant = {"bdnn": "bdnn_matlab"}.get(m["variant"], m["variant"])
+    metric = _parse_name(name)
+    if metric.family == "map":
+        k, variant = metric.number, metric.variant
         if variant is None or variant == "tie_avg":
             return APSpec(topk=k, ties="average" if variant else "stable")
-        if variant in PRESETS:
-            return APSpec.build(k, "stable", "zero", variant, "retrieved", "none")
-    raise ValueError(
-        f"metrics: unknown metric name {name!r}; expected map, map@K, map_tie_avg[@K], "
-        f"map_bdnn, map_<preset>[@K] (presets {sorted(PRESETS)}), precision@K, "
-        "precision_at_radius_R or recall_at_radius_R"
-    )
+        preset = "bdnn_matlab" if variant == "bdnn" else variant
+        return APSpec.build(k, "stable", "zero", preset, "retrieved", "none")
+    if metric.family == "precision":
+        return PrecisionSpec(int(metric.number or 0))
+    return RadiusSpec(int(metric.number or 0), recall=metric.family == "recall_at_radius")
 
 
 def evaluate_codes(
@@ -65,19 +109,19 @@ def evaluate_codes(
 ) -> dict[str, float]:
     """Compute several metrics with one pass over the database per query chunk.
 
-    Returns a dict ``{name: value}`` in the order of ``metrics`` (names in the
-    module docstring).
+    Returns a dict ``{canonical name: value}`` in the order of ``metrics`` (names
+    and aliases in the module docstring; two names of one metric give one entry).
 
     Examples
     --------
     >>> q = np.array([[0]], np.uint8)
     >>> db = np.array([[1], [0], [3]], np.uint8)
-    >>> evaluate_codes(q, db, [1], [0, 1, 1], n_bits=2, metrics=("map", "precision@1"))
+    >>> evaluate_codes(q, db, [1], [0, 1, 1], n_bits=2, metrics=("map", "p@1"))
     {'map': 0.8333333333333333, 'precision@1': 1.0}
     """
     if isinstance(metrics, str) or not hasattr(metrics, "__iter__"):
         raise TypeError(f"metrics must be a sequence of metric names, got {metrics!r}")
-    specs = {name: parse_metric(name) for name in metrics}
+    specs = {canonical_metric_name(name): parse_metric(name) for name in metrics}
     if not specs:
         raise ValueError("metrics is empty: name at least one metric")
     ev = evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance)

@@ -4,6 +4,8 @@ The codes file is a standard ``.npy`` array of packed ``uint8`` codes (the
 library's one code format) written sequentially through :func:`hashlearn._io.atomic_write`, so
 a crash at any moment leaves the previous file (or none) under the final name,
 never a truncated one. Only one chunk of features and codes is in memory at a time.
+Beside it, ``CODES.npy.json`` records the code length and the model's fingerprint,
+as for the command line's codes files (:mod:`hashlearn.codes_files`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from hashlearn._io import atomic_write
 from hashlearn._validation import check_n_bits, n_bytes_for
+from hashlearn.codes_files import read_sidecar, write_sidecar
 
 DEFAULT_CHUNK = 65536
 
@@ -95,7 +98,8 @@ def encode_to_memmap(
     ----------
     model : a fitted hasher (anything with ``encode`` and ``n_bits``).
     features : (n, d) array, ``np.memmap`` or path to a ``.npy`` file.
-    out_path : the codes file to write (replaced atomically when complete).
+    out_path : the codes file to write (replaced atomically when complete), with
+        its sidecar ``<name>.json`` recording ``n_bits`` and the model's fingerprint.
     chunk : rows encoded at a time; memory is O(chunk * d).
 
     Returns
@@ -127,12 +131,22 @@ def encode_to_memmap(
                     f"{start}; expected uint8 codes with {n_bytes} bytes per row"
                 )
             handle.write(np.ascontiguousarray(codes).tobytes())
+    write_sidecar(out_path, int(model.n_bits), _fingerprint_or_none(model))
     return open_codes(out_path, n_bits=int(model.n_bits))
 
 
-def open_codes(path: str | os.PathLike[str], n_bits: int) -> np.memmap:
+def _fingerprint_or_none(model: Any) -> str | None:
+    """The fingerprint of a hashlearn model; None for another encoder."""
+    from hashlearn.base import BaseHasher
+    from hashlearn.fingerprint import model_fingerprint
+
+    return model_fingerprint(model) if isinstance(model, BaseHasher) else None
+
+
+def open_codes(path: str | os.PathLike[str], n_bits: int | None = None) -> np.memmap:
     """Memory-map a codes file written by :func:`encode_to_memmap` (read-only).
 
+    ``n_bits`` defaults to the file's sidecar record, else 8 bits per byte.
     Raises a ``ValueError`` naming the file when it is not packed ``uint8`` codes
     of ``n_bits`` bits (truncated, other dtype, other code length).
 
@@ -142,7 +156,6 @@ def open_codes(path: str | os.PathLike[str], n_bits: int) -> np.memmap:
     >>> open_codes(path, n_bits=16).shape
     (4, 2)
     """
-    n_bits = check_n_bits(n_bits)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"codes file {path} does not exist")
@@ -150,10 +163,15 @@ def open_codes(path: str | os.PathLike[str], n_bits: int) -> np.memmap:
         codes = np.load(path, mmap_mode="r")
     except (ValueError, OSError, EOFError) as exc:
         raise ValueError(f"{path} is not a readable .npy codes file: {exc}") from None
+    stored = read_sidecar(path).n_bits
+    width = codes.shape[1] if codes.ndim == 2 else 1
+    n_bits = check_n_bits(n_bits if n_bits is not None else stored or 8 * width)
     expected = n_bytes_for(n_bits)
     if codes.dtype != np.uint8 or codes.ndim != 2 or codes.shape[1] != expected:
         raise ValueError(
             f"{path} holds {codes.dtype} {codes.shape}; expected packed uint8 codes of "
             f"shape (n, {expected}) for n_bits={n_bits}"
         )
+    if stored is not None and n_bits != stored:
+        raise ValueError(f"{path} holds {stored}-bit codes (its sidecar), not n_bits={n_bits}")
     return codes

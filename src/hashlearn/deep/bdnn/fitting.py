@@ -181,7 +181,7 @@ class BDNNBase(TorchHasher):
     def _check_y_together(
         self, y: Any, n_samples: int, y_val: Any, n_val: int
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """``y`` and ``y_val`` checked, then coded together: a string class gets one code in both."""
+        """``y`` and ``y_val`` checked, then coded together (one code per string class)."""
         checked, checked_val = self._check_y(y, n_samples), self._check_y(y_val, n_val)
         if checked is None or checked_val is None or checked.ndim == 2:
             return checked, checked_val

@@ -40,7 +40,8 @@ class HashNetLoss(nn.Module):
 
     Parameters
     ----------
-    n_bits : code length, used for the default alpha = 10 / n_bits.
+    n_bits : code length: the codes must have n_bits columns (a clear error
+        otherwise); also gives the default alpha = 10 / n_bits.
     alpha : sigmoid scale; None -> 10 / n_bits.
     weighting, class_num, similarity_weight : see above.
     self_pairs : keep the i == j pairs when pairs are intra-batch.
@@ -75,7 +76,8 @@ class HashNetLoss(nn.Module):
         _check(reduction, "reduction", REDUCTIONS)
         if int(n_bits) < 1:
             raise ValueError(f"n_bits must be >= 1, got {n_bits}")
-        self.alpha = 10.0 / int(n_bits) if alpha is None else float(alpha)
+        self.n_bits = int(n_bits)
+        self.alpha = 10.0 / self.n_bits if alpha is None else float(alpha)
         self.weighting, self.class_num = weighting, float(class_num)
         self.similarity_weight, self.self_pairs = similarity_weight, bool(self_pairs)
         self.reduction = reduction
@@ -100,6 +102,12 @@ class HashNetLoss(nn.Module):
         reference_labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         ref, ref_labels, intra = check_pair_inputs(codes, labels, reference_codes, reference_labels)
+        if codes.shape[1] != self.n_bits:
+            raise ValueError(
+                f"codes have {codes.shape[1]} bits (columns) but this HashNetLoss was built "
+                f"with n_bits={self.n_bits}; build it with n_bits={codes.shape[1]} or feed "
+                f"{self.n_bits}-bit codes"
+            )
         s = similarity(labels, ref_labels).to(codes.dtype)
         c = self._label_weight(labels, ref_labels, s).to(codes.dtype)
         mask = pair_mask(s.shape[0], s.shape[1], intra, self.self_pairs, s.device).to(s.dtype)
