@@ -2,7 +2,8 @@
 
 Each check runs in a fresh interpreter and asserts which heavy packages were
 imported, so it fails as soon as a module-level import brings torch, numba,
-matplotlib or pandas into a path that does not need them.
+matplotlib or pandas into a path that does not need them (scikit-learn itself
+imports pandas when it is installed: that does not count against hashlearn).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def test_classic_fit_save_load_encode_imports_nothing_heavy(method, tmp_path):
         "assert getattr(hashers, type(model).__name__) is type(model)\n"
         "assert (hashlearn.PackBits().fit_transform(model.transform(X)) == codes).all()\n"
     )
-    assert _top_level(_imported_after(code, tmp_path)) == set()
+    sklearn_own = _imported_after("import sklearn.base", tmp_path)  # pandas, when installed
+    assert _top_level(_imported_after(code, tmp_path) - sklearn_own) == set()
 
 
 def test_deep_method_still_loads_torch_when_asked_for(tmp_path):

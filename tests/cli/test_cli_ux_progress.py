@@ -23,7 +23,7 @@ def _fit_bdnn(digits_files, tmp_path, *flags):
 
 def test_verbose_shows_the_fit_progress_on_stderr(digits_files, tmp_path):
     result = _fit_bdnn(digits_files, tmp_path, "--verbose")
-    assert "[bdnn] stage 0" in result.stderr
+    assert "[bdnn] pre-training" in result.stderr and "s left" in result.stderr
     assert result.stdout.startswith("fitted sh-bdnn") and "[bdnn]" not in result.stdout
 
 
@@ -49,7 +49,7 @@ def test_bench_verbose_shows_the_estimators_progress(tmp_path):
         "--max-train", 200, "--max-database", 300, "--out", tmp_path / "r.json",
     )  # fmt: skip
     loud, quiet = invoke(*args, "--verbose"), invoke(*args, "--quiet")
-    assert "[bdnn] stage 0" in loud.stderr and "[bdnn]" not in loud.stdout
+    assert "[bdnn] pre-training" in loud.stderr and "[bdnn]" not in loud.stdout
     assert "[bdnn]" not in quiet.stderr
     params = json.loads((tmp_path / "r.json").read_text())["records"][0]["params"]
     assert params["verbose"] is False

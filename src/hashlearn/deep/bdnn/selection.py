@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ def race(
         seconds = time.perf_counter() - tic
         results.append({**choice, "score": entrant.tracker.best_score, "seconds": seconds})
         if entrant.settings.verbose:
-            print(f"[bdnn] candidate {choice}: validation {entrant.tracker.best_score:.4f}")
+            score = entrant.tracker.best_score
+            print(f"[bdnn] candidate {choice}: validation {score:.4f}", file=sys.stderr)
     winner = max(entrants, key=lambda e: e.tracker.best_score if e.tracker else -1.0)
     return winner, results

@@ -9,6 +9,7 @@ resumed from a checkpoint ends exactly where an uninterrupted one would.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -233,11 +234,28 @@ def finished(tracker: Tracker, settings: Settings) -> bool:
 
 
 def _report(settings: Settings, tracker: Tracker, problem: Problem) -> None:
+    """One progress line on stderr per stage (``verbose``), with the time left at most."""
     if settings.verbose:
         with torch.no_grad():
             cost = float(problem.cost())
-        print(
-            f"[bdnn] stage {len(tracker.scores) - 1}: cost {cost:.6g}, "
-            f"validation {tracker.scores[-1]:.4f}, {tracker.seconds[-1]:.1f} s",
-            flush=True,
-        )
+        print(stage_line(tracker, settings.max_alternations, cost), file=sys.stderr, flush=True)
+
+
+def stage_line(tracker: Tracker, max_alternations: int, cost: float) -> str:
+    """The progress line of the stage ``tracker`` saw last (stage 0 is pre-training).
+
+    The time left assumes every remaining alternation takes as long as the
+    alternations so far (the pre-training when none ran yet); early stopping
+    can end the run sooner, hence "at most".
+
+    >>> stage_line(Tracker(scores=[0.5, 0.6], seconds=[4.0, 2.0]), 10, 1.5)
+    '[bdnn] alternation 1/10: cost 1.5, validation 0.6000, 2.0 s, at most 18 s left'
+    """
+    stage = len(tracker.scores) - 1
+    per_stage = tracker.seconds[1:] or tracker.seconds
+    left = max(0, max_alternations - stage) * sum(per_stage) / len(per_stage)
+    what = "pre-training" if stage == 0 else f"alternation {stage}/{max_alternations}"
+    return (
+        f"[bdnn] {what}: cost {cost:.6g}, validation {tracker.scores[-1]:.4f}, "
+        f"{tracker.seconds[-1]:.1f} s, at most {left:.0f} s left"
+    )
