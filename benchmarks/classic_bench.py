@@ -6,7 +6,7 @@ traced memory of ``fit``; then times our ITQ against ``faiss.ITQTransform``.
 
 Usage::
 
-    OMP_NUM_THREADS=1 HASHLEARN_DATA=/work/shared/data \
+    OMP_NUM_THREADS=1 HASHLEARN_DATA=~/datasets \
         python benchmarks/classic_bench.py --out benchmarks/results/classic.jsonl
 """
 

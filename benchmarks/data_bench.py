@@ -2,7 +2,7 @@
 
 Usage (threads as stated; the machine is shared, so record its load)::
 
-    HASHLEARN_DATA=../shared/data OMP_NUM_THREADS=2 python benchmarks/data_bench.py \
+    HASHLEARN_DATA=~/datasets OMP_NUM_THREADS=2 python benchmarks/data_bench.py \
         --n-gist 2000 --n-cnn 256 --n-knn 1000
 
 Peers measured in the same run: exact kNN against faiss ``IndexFlatL2`` (float32)

@@ -2,7 +2,7 @@
 
 Usage (run in the background with few threads; results go to a JSON file)::
 
-    HASHLEARN_DATA=/work/shared/data nohup python benchmarks/deep_bench.py cifar \
+    HASHLEARN_DATA=~/datasets nohup python benchmarks/deep_bench.py cifar \
         --extractor efficientnet-lite0 --bits 12 24 32 48 --threads 1 \
         --out benchmarks/results/deep_cifar.json > /tmp/deep_bench.log 2>&1 &
     python benchmarks/deep_bench.py tune --methods hashnet dhn --bits 32 48   # validation-picked

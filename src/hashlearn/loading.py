@@ -17,6 +17,8 @@ def load(folder: str | os.PathLike[str], n_bits: int | None = None) -> Any:
     folder : the model folder.
     n_bits : if given, the model must have this code length (a clear error otherwise).
 
+    Examples
+    --------
     >>> import hashlearn, numpy as np, tempfile
     >>> X = np.random.default_rng(0).normal(size=(100, 8))
     >>> m = hashlearn.create("lsh", n_bits=8, random_state=0).fit(X)

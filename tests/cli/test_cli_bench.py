@@ -115,20 +115,12 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path, monkeypatch):
     out = invoke("demo", "--bits", "8", "--out", tmp_path / "rep", "--quiet").stdout
     lines = [line for line in out.splitlines() if line.startswith("| ")]
     assert lines[0].split("|")[1:6] == [" method  ", " bits ", " mAP    ", " P@r2   ", " train s "]
-    deep, classic = demo_module.choose_methods(hashlearn.list_methods())
-    assert {line.split("|")[1].strip() for line in lines[2:]} == {deep, *classic}
+    assert {line.split("|")[1].strip() for line in lines[2:]} == set(demo_module.DEMO_METHODS)
     folder = tmp_path / "rep"
     report = (folder / "report.md").read_text()
     assert "training_curves.png" in report and _png(folder / "training_curves.png")
     assert all(_png(folder / n) for n in ("map_vs_bits.png", "p_r2_vs_bits.png", "pr_curves.png"))
     assert json.loads((folder / "results.json").read_text())["records"]
-
-
-def test_demo_without_a_deep_method_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo_module.hashlearn, "list_methods", lambda: ["itq", "lsh"])
-    result = invoke("demo", "--bits", "8", "--out", tmp_path / "rep", "--quiet")
-    assert "no deep method" in result.stderr
-    assert "| itq" in result.stdout and "| lsh" in result.stdout
 
 
 def test_list_shows_methods_protocols_datasets():

@@ -135,26 +135,25 @@ def _load_digits(seed: int, subset: Subset) -> BenchData:
     )
 
 
-def features_used(protocol: str, features: str) -> str:
-    """The representation ``protocol`` is run on: ``features`` on CIFAR-10, else pixels.
+def features_used(dataset: str, features: str) -> str:
+    """The representation ``dataset`` is run on: ``features`` on CIFAR-10, else pixels.
 
-    >>> features_used("mnist-10k-5k", "efficientnet-lite0"), features_used("cifar10-1k", "gist")
+    >>> features_used("mnist", "efficientnet-lite0"), features_used("cifar10", "gist")
     ('pixels', 'gist')
     """
-    return features if protocol.startswith("cifar10") else PIXELS
+    return features if dataset == "cifar10" else PIXELS
 
 
-def _features_for(name: str, data_dir: Any, features: str) -> tuple[np.ndarray, np.ndarray]:
+def _features_for(dataset: str, data_dir: Any, features: str) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of every image of ``dataset`` ("mnist" or "cifar10")."""
     from hashlearn import data as hdata
 
-    if name.startswith("mnist"):
+    if dataset == "mnist":
         return hdata.mnist_features(data_dir=data_dir), hdata.load_mnist(data_dir).labels
-    if name.startswith("cifar10"):
-        cifar = hdata.load_cifar10(data_dir)
-        if features == IMAGES:
-            return cifar.images, cifar.labels
-        return hdata.cifar10_features(extractor=features, data_dir=data_dir), cifar.labels
-    raise ValueError(f"protocol: no feature loader for {name!r}; built in: {', '.join(BUILTIN)}")
+    cifar = hdata.load_cifar10(data_dir)
+    if features == IMAGES:
+        return cifar.images, cifar.labels
+    return hdata.cifar10_features(extractor=features, data_dir=data_dir), cifar.labels
 
 
 def download_protocol_data(protocol: str, data_dir: Any = None) -> None:
@@ -226,9 +225,9 @@ def load_benchmark_data(
         train_idx=subset.first("train", proto.train_idx),
         database_idx=subset.first("database", proto.database_idx),
     )
-    X, y = _features_for(protocol, data_dir, features)
-    val = getattr(proto, "val_idx", None)
-    has_val = val is not None and len(val) > 0
+    X, y = _features_for(proto.dataset, data_dir, features)
+    val = proto.val_idx
+    has_val = len(val) > 0
     out = BenchData(
         protocol,
         seed,
@@ -241,11 +240,11 @@ def load_benchmark_data(
         X[val] if has_val else None,
         y[val] if has_val else None,
         checksum=str(proto.checksum()),
-        features=features_used(protocol, features),
+        features=features_used(proto.dataset, features),
         data_dir=str(resolve_data_dir(data_dir)),
     )
-    if getattr(proto, "relevance", "class") == "knn":
+    if proto.relevance == "knn":
         from hashlearn.data import knn_relevance
 
-        out.relevance = knn_relevance(out.X_query, out.X_db, k=getattr(proto, "knn_k", 50))
+        out.relevance = knn_relevance(out.X_query, out.X_db, k=proto.knn_k)
     return out

@@ -70,7 +70,10 @@ def export_codes(
     replace : drop an existing table of that name first.
     chunk : rows sent per COPY batch.
 
-    Returns the number of rows written.
+    Returns
+    -------
+    int
+        The number of rows written.
     """
     sql = _sql()
     n_bits = check_n_bits(n_bits)
