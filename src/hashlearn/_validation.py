@@ -2,6 +2,11 @@
 
 Each check raises a ``TypeError`` or ``ValueError`` whose message names the
 argument, says what was expected and what came instead.
+
+Integer arguments (:func:`check_int` and the checks built on it): a value
+that is not an integer (``bool`` included) is a ``TypeError``, an integer out
+of range a ``ValueError``. Labels: :func:`check_labels` for one set,
+:func:`check_label_pair` for query and database labels compared with each other.
 """
 
 from __future__ import annotations
@@ -13,17 +18,50 @@ import numpy as np
 MAX_BITS = 4096
 
 
+def check_int(value: Any, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an int after checking it is an integer in ``minimum..maximum``.
+
+    >>> check_int(3, "k", minimum=1)
+    3
+    >>> check_int(0, "k", minimum=1)
+    Traceback (most recent call last):
+    ValueError: k must be >= 1, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    too_small = minimum is not None and value < minimum
+    if too_small or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {_int_range(minimum, maximum)}, got {value}")
+    return int(value)
+
+
+def _int_range(minimum: int | None, maximum: int | None) -> str:
+    if maximum is None:
+        return f">= {minimum}"
+    if minimum is None:
+        return f"<= {maximum}"
+    return f"between {minimum} and {maximum}"
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """Return ``value`` as an int >= 1 (:func:`check_int`; the error says "a positive integer").
+
+    >>> check_positive_int(5, "k")
+    5
+    """
+    value = check_int(value, name)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return value
+
+
 def check_n_bits(n_bits: Any, name: str = "n_bits", max_bits: int = MAX_BITS) -> int:
     """Return ``n_bits`` as an int after checking it is in ``1..max_bits``.
 
     >>> check_n_bits(32)
     32
     """
-    if isinstance(n_bits, bool) or not isinstance(n_bits, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(n_bits).__name__} {n_bits!r}")
-    if not 1 <= int(n_bits) <= max_bits:
-        raise ValueError(f"{name} must be between 1 and {max_bits}, got {n_bits}")
-    return int(n_bits)
+    return check_int(n_bits, name, minimum=1, maximum=max_bits)
 
 
 def n_bytes_for(n_bits: int) -> int:
@@ -143,11 +181,13 @@ def class_codes(labels: np.ndarray, name: str = "y") -> np.ndarray:
     return codes.reshape(-1).astype(np.int64)
 
 
-def check_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
-    """Check class labels (1-D) or a multi-label 0/1 matrix (2-D).
+def check_labels(y: Any, n_samples: int, name: str = "y", *, encode: bool = True) -> np.ndarray:
+    """Check class labels (1-D) or a multi-label 0/1 matrix (2-D, returned as int8).
 
-    Integer labels are kept; strings and other objects become integer codes
-    (:func:`class_codes`), so only equality between labels matters.
+    Numbers (integers, booleans, floats that hold integers) become int64.
+    Strings and other objects become integer codes (:func:`class_codes`), so
+    only equality between labels matters; with ``encode=False`` they are
+    returned as they are (to encode two sets together, as :func:`check_label_pair` does).
 
     >>> check_labels([0, 1, 1], 3)
     array([0, 1, 1])
@@ -168,7 +208,7 @@ def check_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
             raise ValueError(f"{name} as a 2-D label matrix must contain only 0 and 1")
         return arr.astype(np.int8)
     if arr.dtype.kind in NON_NUMERIC_KINDS:
-        return class_codes(arr, name)
+        return class_codes(arr, name) if encode else arr
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
             raise ValueError(f"{name} must contain integer class labels")
@@ -178,6 +218,43 @@ def check_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
             f"{name} must hold class labels (integers, strings or objects), got dtype {arr.dtype}"
         )
     return arr.astype(np.int64)
+
+
+def check_label_pair(
+    query_labels: Any, db_labels: Any, n_queries: int, n_db: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check query and database labels (:func:`check_labels`) that are compared with each other.
+
+    Both must be of one kind (1-D numbers, 1-D strings or objects, or 2-D
+    matrices with as many columns). Strings and objects are encoded together,
+    so that equal labels get equal codes.
+
+    >>> q, db = check_label_pair(["cat"], ["dog", "cat"], 1, 2)
+    >>> q.tolist(), db.tolist()
+    ([0], [1, 0])
+    """
+    qy = check_labels(query_labels, n_queries, "query_labels", encode=False)
+    dby = check_labels(db_labels, n_db, "db_labels", encode=False)
+    if qy.ndim != dby.ndim:
+        raise ValueError(
+            f"query_labels is {qy.ndim}-D but db_labels is {dby.ndim}-D; use the same kind"
+        )
+    if qy.ndim == 2:
+        if qy.shape[1] != dby.shape[1]:
+            raise ValueError(
+                f"query_labels has {qy.shape[1]} label columns but db_labels has {dby.shape[1]}"
+            )
+        return qy, dby
+    named = [kind in NON_NUMERIC_KINDS for kind in (qy.dtype.kind, dby.dtype.kind)]
+    if named[0] != named[1]:
+        raise TypeError(
+            f"query_labels (dtype {qy.dtype}) and db_labels (dtype {dby.dtype}) must be labels "
+            "of the same kind: both numbers, or both strings or objects"
+        )
+    if not named[0]:
+        return qy, dby
+    codes = class_codes(np.concatenate([qy, dby]), "query_labels and db_labels")
+    return codes[: len(qy)], codes[len(qy) :]
 
 
 def labels_to_onehot(y: np.ndarray) -> np.ndarray:

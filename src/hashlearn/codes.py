@@ -3,7 +3,8 @@
 One code format for the whole library: packed ``uint8``
 of shape ``(n, ceil(n_bits / 8))``, bit ``j`` of byte ``i`` is dimension
 ``8 * i + j`` (least significant bit first, as faiss packs), and bit = 1 where
-the real-valued output is ``>= 0``.
+the real-valued output is ``>= 0``. :func:`hamming_distance` and
+:func:`popcount_table` live in :mod:`hashlearn.bits` and are importable from here.
 
 >>> import numpy as np
 >>> packed = pack_bits(binarize(np.array([[0.5, -1.0, 0.0]])))
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from hashlearn._validation import check_n_bits, check_packed
+from hashlearn.bits import hamming_distance, popcount_table
 
 __all__ = [
     "binarize",
@@ -28,17 +30,6 @@ __all__ = [
     "to_signed",
     "unpack_bits",
 ]
-
-_POPCOUNT8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-
-
-def popcount_table() -> np.ndarray:
-    """Number of set bits of each byte value 0..255 (a copy).
-
-    >>> int(popcount_table()[255])
-    8
-    """
-    return _POPCOUNT8.copy()
 
 
 def binarize(x: Any) -> np.ndarray:
@@ -113,32 +104,3 @@ def from_signed(signed: Any) -> np.ndarray:
     if arr.size and not np.all((arr == 1) | (arr == -1)):
         raise ValueError("signed must contain only -1 and +1; use binarize() for real values")
     return (arr > 0).astype(np.uint8)
-
-
-def hamming_distance(a: Any, b: Any, n_bits: int | None = None) -> np.ndarray:
-    """Pairwise Hamming distances between two sets of packed codes.
-
-    Parameters
-    ----------
-    a, b : uint8 arrays of shape (n_a, n_bytes) and (n_b, n_bytes).
-    n_bits : optional; defaults to ``8 * n_bytes``. Checks the padding bits.
-
-    Returns
-    -------
-    (n_a, n_b) int32 matrix of distances.
-
-    >>> a = pack_bits(np.array([[1, 1, 0]]))
-    >>> b = pack_bits(np.array([[0, 1, 0], [1, 1, 0]]))
-    >>> hamming_distance(a, b, n_bits=3).tolist()
-    [[1, 0]]
-    """
-    if n_bits is None:
-        if not isinstance(a, np.ndarray) or a.ndim != 2:
-            raise ValueError("a must be a 2-D packed uint8 array")
-        n_bits = 8 * a.shape[1]
-    a = check_packed(a, n_bits, name="a")
-    b = check_packed(b, n_bits, name="b")
-    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.int32)
-    for byte in range(a.shape[1]):
-        out += _POPCOUNT8[a[:, byte, None] ^ b[None, :, byte]]
-    return out

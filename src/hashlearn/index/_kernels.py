@@ -3,10 +3,11 @@
 Codes are stored as a C-contiguous 2-D array of unsigned words (see
 ``flat.word_layout``: uint64 for multiples of 8 bytes, else uint32/16/8).
 Distances are ``popcount(a ^ b)`` summed over words, through the LLVM
-``ctpop`` intrinsic; the word count is a compile-time constant (a tuple
-``wit`` of that length), so the per-row loop is unrolled and LLVM vectorises
-the threshold test over 256-row sub-blocks. Batches are cache-blocked: a group
-of 16 queries scans each 4096-row block while it sits in L1/L2.
+``ctpop`` intrinsic (:func:`hashlearn.bits.njit_popcount`); the word count
+is a compile-time constant (a tuple ``wit`` of that length), so the per-row
+loop is unrolled and LLVM vectorises the threshold test over 256-row
+sub-blocks. Batches are cache-blocked: a group of 16 queries scans each
+4096-row block while it sits in L1/L2.
 
 Top-k selection never sorts: per query we keep a small buffer of candidates
 found in scan order and a histogram of their distances; once ``k`` candidates
@@ -22,8 +23,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 from numba import njit, prange
-from numba.core import types
-from numba.extending import intrinsic
+
+from hashlearn.bits import njit_popcount
 
 __all__ = ["knn_search", "range_search"]
 
@@ -31,19 +32,8 @@ _BLOCK = 4096  # database rows per cache block (32 KiB of 64-bit codes)
 _GROUP = 16  # queries sharing one pass over a cache block
 _SUB = 256  # rows per vectorised test against the threshold
 
-
-@intrinsic
-def _popcount(typingctx, x):
-    """Number of set bits of an unsigned integer (LLVM ctpop)."""
-    if not isinstance(x, types.Integer):
-        return None
-    sig = x(x)
-
-    def codegen(context, builder, signature, args):
-        fn = builder.module.declare_intrinsic("llvm.ctpop", [args[0].type])
-        return builder.call(fn, args)
-
-    return sig, codegen
+popcount = njit_popcount()
+_popcount = popcount  # the name benchmarks/index_bench.py imports
 
 
 @njit(inline="always")
@@ -51,7 +41,7 @@ def _distance(flat, j, q, qi, wit):
     d = 0
     for w in range(len(wit)):  # a compile-time count: unrolled, and the row loops vectorise
         row_word = np.uint64(j * len(wit) + w)  # unsigned: no negative-index wrap, so it vectorises
-        d += np.int64(_popcount(flat[row_word] ^ q[qi, w]))
+        d += np.int64(popcount(flat[row_word] ^ q[qi, w]))
     return d
 
 

@@ -61,7 +61,7 @@ def to_faiss(index: FlatIndex, kind: str = "flat") -> Any:
         inner = faiss.IndexBinaryMultiHash(d, m, min(64, index.n_bits // m))
     else:
         raise ValueError(f"kind must be 'flat' or 'multihash', got {kind!r}")
-    if index._ids is None:
+    if index.explicit_ids is None:
         inner.add(codes)
         return inner
     wrapped = faiss.IndexBinaryIDMap2(inner)

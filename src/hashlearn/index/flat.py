@@ -17,9 +17,11 @@ from typing import Any
 import numba
 import numpy as np
 
-from hashlearn._validation import check_n_bits, check_packed, n_bytes_for
+from hashlearn._validation import check_int, check_n_bits, check_packed, n_bytes_for
+from hashlearn.bits import to_words
 from hashlearn.fingerprint import check_same_model
 from hashlearn.index import _kernels
+from hashlearn.index.io import load_index, save_index
 
 __all__ = ["FlatIndex", "split_ids", "word_layout"]
 
@@ -35,12 +37,13 @@ def word_layout(n_bits: int) -> tuple[int, type]:
     """
     n_bytes = n_bytes_for(n_bits)
     if n_bytes % 8 == 0:
-        return n_bytes, np.uint64
-    if n_bytes <= 2:
-        return n_bytes, (np.uint8, np.uint16)[n_bytes - 1]
-    if n_bytes <= 4 or n_bytes % 4 == 0:
-        return n_bytes + (-n_bytes % 4), np.uint32
-    return n_bytes + (-n_bytes % 8), np.uint64
+        word: type = np.uint64
+    elif n_bytes <= 2:
+        word = (np.uint8, np.uint16)[n_bytes - 1]
+    else:
+        word = np.uint32 if n_bytes <= 4 or n_bytes % 4 == 0 else np.uint64
+    size = np.dtype(word).itemsize
+    return -(-n_bytes // size) * size, word  # whole words, as to_words pads the rows
 
 
 def split_ids(ids: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -56,15 +59,6 @@ def split_ids(ids: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
         return None, None
     arr = np.asarray(ids)
     return (arr, None) if arr.dtype.kind in "iu" else (None, arr.astype(str))
-
-
-def check_count(value: Any, name: str, minimum: int = 0) -> int:
-    """Check an integer argument such as ``k`` or ``radius`` (errors name it)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 class FlatIndex:
@@ -125,20 +119,34 @@ class FlatIndex:
         """Bytes held by the stored codes and ids."""
         return int(self._rows.nbytes + (0 if self._ids is None else self._ids.nbytes))
 
-    def _to_rows(self, codes: np.ndarray) -> np.ndarray:
-        if codes.shape[1] == self._row_bytes:
-            return np.ascontiguousarray(codes).view(self._word)
-        padded = np.zeros((codes.shape[0], self._row_bytes), np.uint8)
-        padded[:, : self.n_bytes] = codes
-        return padded.view(self._word)
-
     def codes(self) -> np.ndarray:
         """The stored codes, packed ``uint8`` (ntotal, n_bytes), in id order (a copy)."""
-        return self._rows.view(np.uint8)[:, : self.n_bytes].copy()
+        return self.codes_view().copy()
+
+    def codes_view(self) -> np.ndarray:
+        """The stored codes as :meth:`codes` gives them, without a copy: a read-only view,
+        valid until the next ``add`` or ``remove_ids``.
+
+        >>> index = FlatIndex(12); index.add(np.array([[1, 2]], np.uint8))
+        >>> index.codes_view().tolist(), index.codes_view().flags.writeable
+        ([[1, 2]], False)
+        """
+        return _read_only(self._rows.view(np.uint8)[:, : self.n_bytes])
 
     def ids(self) -> np.ndarray:
         """The stored ids (int64, ascending)."""
         return np.arange(self.ntotal, dtype=np.int64) if self._ids is None else self._ids.copy()
+
+    @property
+    def explicit_ids(self) -> np.ndarray | None:
+        """The stored id array (read-only view, ascending), or None when the ids are the
+        insertion ranks ``0..ntotal-1`` and no id array is stored.
+
+        >>> index = FlatIndex(8); index.add(np.zeros((2, 1), np.uint8))
+        >>> index.explicit_ids is None
+        True
+        """
+        return None if self._ids is None else _read_only(self._ids)
 
     @property
     def has_names(self) -> bool:
@@ -175,7 +183,7 @@ class FlatIndex:
         all_names = self._names_after_add(names, codes.shape[0])
         start = 0 if self.ntotal == 0 else int(self.ids()[-1]) + 1
         new_ids = self._check_new_ids(ids, codes.shape[0], start)
-        rows = np.concatenate([self._rows, self._to_rows(codes)])
+        rows = np.concatenate([self._rows, to_words(codes, self._word)])
         if new_ids is None:
             self._rows, self._names = rows, all_names
             self._changed()
@@ -245,7 +253,7 @@ class FlatIndex:
         self, queries: Any, query_fingerprint: str | None, allow_other_model: bool
     ) -> np.ndarray:
         check_same_model(self.model_fingerprint, query_fingerprint, allow_other_model)
-        return self._to_rows(check_packed(queries, self.n_bits, name="queries"))
+        return to_words(check_packed(queries, self.n_bits, name="queries"), self._word)
 
     def _map_ids(self, positions: np.ndarray) -> np.ndarray:
         if self._ids is None:
@@ -272,11 +280,12 @@ class FlatIndex:
         ``ValueError``) unless ``allow_other_model=True``.
         """
         q = self._queries(queries, query_fingerprint, allow_other_model)
-        k = check_count(k, "k", minimum=1)
-        distances, positions = _kernels.knn_search(
-            self._rows, q, k, self.n_bits, numba.get_num_threads()
-        )
+        distances, positions = self._knn(q, check_int(k, "k", minimum=1))
         return distances, self._map_ids(positions)
+
+    def _knn(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and row positions of the ``k`` nearest rows (checked query words)."""
+        return _kernels.knn_search(self._rows, q, k, self.n_bits, numba.get_num_threads())
 
     def range_search(
         self,
@@ -293,15 +302,16 @@ class FlatIndex:
         ``query_fingerprint`` and ``allow_other_model`` as in :meth:`search`.
         """
         q = self._queries(queries, query_fingerprint, allow_other_model)
-        radius = check_count(radius, "radius")
-        lims, distances, positions = _kernels.range_search(self._rows, q, radius, self.n_bits)
+        lims, distances, positions = self._range(q, check_int(radius, "radius", minimum=0))
         return lims, distances, self._map_ids(positions)
+
+    def _range(self, q: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR ``(lims, distances, row positions)`` within ``radius`` (checked query words)."""
+        return _kernels.range_search(self._rows, q, radius, self.n_bits)
 
     # ------------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index to one file (atomic; versioned header, sha256 checksum)."""
-        from hashlearn.index.io import save_index
-
         save_index(self, path)
 
     @classmethod
@@ -311,8 +321,6 @@ class FlatIndex:
         A file of another class is refused (a ``TypeError``);
         :func:`hashlearn.index.load_index` reads any index file.
         """
-        from hashlearn.index.io import load_index
-
         index = load_index(path)
         if type(index) is not cls:
             kind = type(index).__name__
@@ -328,3 +336,9 @@ class FlatIndex:
 
 def _is_range(ids: np.ndarray) -> bool:
     return bool(ids.size == 0 or (ids[0] == 0 and ids[-1] == ids.size - 1))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view

@@ -17,6 +17,10 @@ Hash tables are not stored: :class:`MultiIndexHashing` rebuilds them at the firs
 ``model_fingerprint`` (the model that made the codes, or null) and ``names_bytes``
 are absent from the files of earlier versions, which read as null and 0.
 
+This module knows the file format only: it reads an index through its public
+accessors, and imports the class of a file's ``kind`` (``INDEX_KINDS``) when it
+reads one, so that the index classes import this module and not the reverse.
+
 >>> import numpy as np, tempfile, pathlib
 >>> from hashlearn.index import FlatIndex, load_index
 >>> index = FlatIndex(16); index.add(np.arange(6, dtype=np.uint8).reshape(3, 2))
@@ -29,19 +33,28 @@ are absent from the files of earlier versions, which read as null and 0.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import struct
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hashlearn._io import atomic_write
-from hashlearn.index.flat import FlatIndex
-from hashlearn.index.mih import MultiIndexHashing
 
-__all__ = ["FORMAT_VERSION", "IndexFileError", "load_index", "save_index"]
+if TYPE_CHECKING:
+    from hashlearn.index.flat import FlatIndex
+
+__all__ = ["FORMAT_VERSION", "INDEX_KINDS", "IndexFileError", "load_index", "save_index"]
+
+#: The index class of each ``kind`` of file: (module, class, header fields its
+#: constructor takes besides ``n_bits`` and ``model_fingerprint``).
+INDEX_KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "flat": ("hashlearn.index.flat", "FlatIndex", ()),
+    "mih": ("hashlearn.index.mih", "MultiIndexHashing", ("n_tables",)),
+}
 
 MAGIC = b"HLINDEX\0"
 FORMAT_VERSION = 1
@@ -64,7 +77,7 @@ def _header(index: FlatIndex, names_bytes: int) -> bytes:
         "n_bits": index.n_bits,
         "n_bytes": index.n_bytes,
         "ntotal": index.ntotal,
-        "has_ids": index._ids is not None,
+        "has_ids": index.explicit_ids is not None,
         "n_tables": getattr(index, "n_tables", None),
         "bit_order": "lsb-first (faiss)",
         "model_fingerprint": index.model_fingerprint,
@@ -86,12 +99,12 @@ def save_index(index: FlatIndex, path: str | os.PathLike[str]) -> None:
 
         put(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(header)))
         put(header)
-        codes_u8 = index._rows.view(np.uint8)
+        codes = index.codes_view()
         for start in range(0, index.ntotal, _CHUNK_ROWS):
-            block = np.ascontiguousarray(codes_u8[start : start + _CHUNK_ROWS, : index.n_bytes])
-            put(block.tobytes())
-        if index._ids is not None:
-            put(index._ids.astype("<i8").tobytes())
+            put(np.ascontiguousarray(codes[start : start + _CHUNK_ROWS]).tobytes())
+        ids = index.explicit_ids
+        if ids is not None:
+            put(ids.astype("<i8").tobytes())
         put(names)
         handle.write(digest.digest())
 
@@ -138,19 +151,24 @@ def load_index(path: str | os.PathLike[str]) -> FlatIndex:
     if path.is_dir():
         raise IndexFileError(_folder_message(path))
     meta, payload = _parse(path.read_bytes(), path)
-    kind, n, n_bytes = meta["kind"], meta["ntotal"], meta["n_bytes"]
-    fingerprint = meta.get("model_fingerprint")
-    if kind == "flat":
-        index: FlatIndex = FlatIndex(meta["n_bits"], fingerprint)
-    elif kind == "mih":
-        index = MultiIndexHashing(meta["n_bits"], meta["n_tables"], fingerprint)
-    else:
-        raise IndexFileError(f"{path}: unknown index kind {kind!r}")
+    n, n_bytes = meta["ntotal"], meta["n_bytes"]
+    index = _new_index(meta, path)
     codes = np.frombuffer(payload, np.uint8, n * n_bytes).reshape(n, n_bytes)
     ids = np.frombuffer(payload, "<i8", n, offset=n * n_bytes) if meta["has_ids"] else None
     names_start = n * (n_bytes + (8 if meta["has_ids"] else 0))
     names = json.loads(bytes(payload[names_start:])) if meta.get("names_bytes") else None
     index.add(codes, ids=None if ids is None else ids.astype(np.int64), names=names)
+    return index
+
+
+def _new_index(meta: dict[str, Any], path: Path) -> FlatIndex:
+    """An empty index of the file's ``kind``, with the options of its header."""
+    if meta["kind"] not in INDEX_KINDS:
+        raise IndexFileError(f"{path}: unknown index kind {meta['kind']!r}")
+    module, name, options = INDEX_KINDS[meta["kind"]]
+    cls = getattr(importlib.import_module(module), name)
+    extra = {option: meta[option] for option in options}
+    index: FlatIndex = cls(meta["n_bits"], model_fingerprint=meta.get("model_fingerprint"), **extra)
     return index
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import numba
 import numpy as np
 
-from hashlearn.index import _kernels
+from hashlearn._validation import check_int
 from hashlearn.index import _mih_kernels as mk
-from hashlearn.index.flat import FlatIndex, check_count
+from hashlearn.index.flat import FlatIndex
 
 __all__ = ["MultiIndexHashing", "default_n_tables"]
 
@@ -79,7 +79,7 @@ class MultiIndexHashing(FlatIndex):
     ) -> None:
         super().__init__(n_bits, model_fingerprint)
         if n_tables is not None:
-            check_count(n_tables, "n_tables", minimum=1)
+            check_int(n_tables, "n_tables", minimum=1)
             if not math.ceil(self.n_bits / 64) <= n_tables <= self.n_bits:
                 raise ValueError(
                     f"n_tables must be between {math.ceil(self.n_bits / 64)} and n_bits="
@@ -137,16 +137,7 @@ class MultiIndexHashing(FlatIndex):
     def _n_chunks(self, nq: int) -> int:
         return max(1, min(nq, numba.get_num_threads()))
 
-    def search(
-        self,
-        queries: Any,
-        k: int,
-        *,
-        query_fingerprint: str | None = None,
-        allow_other_model: bool = False,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        q = self._queries(queries, query_fingerprint, allow_other_model)
-        k = check_count(k, "k", minimum=1)
+    def _knn(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         od = np.full((q.shape[0], k), -1, np.int32)
         op = np.full((q.shape[0], k), -1, np.int64)
         if self.ntotal and q.shape[0]:
@@ -155,41 +146,27 @@ class MultiIndexHashing(FlatIndex):
             args = (self._tab(), self._rows, q, k, self.n_bits)
             over = mk.knn_mih(*args, self._n_chunks(q.shape[0]), budget, od, op, wit)
             if over.any():  # probing would cost more than a scan: batch them through the scan
-                od[over], op[over] = _kernels.knn_search(
-                    self._rows, q[over], k, self.n_bits, numba.get_num_threads()
-                )
-        return od, self._map_ids(op)
-
-    search.__doc__ = FlatIndex.search.__doc__
+                od[over], op[over] = super()._knn(q[over], k)
+        return od, op
 
     def _probe_count(self, radius: int) -> int:
         sizes, m = np.diff(self._bounds()), self.m
         return sum(math.comb(int(sizes[s % m]), s // m) for s in range(radius + 1))
 
-    def range_search(
-        self,
-        queries: Any,
-        radius: int,
-        *,
-        query_fingerprint: str | None = None,
-        allow_other_model: bool = False,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        q = self._queries(queries, query_fingerprint, allow_other_model)
-        radius = check_count(radius, "radius")
+    def _range(self, q: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self._probe_count(min(radius, self.n_bits)) > _FLAT_PROBE_SHARE * self.ntotal:
-            return super().range_search(queries, radius)
+            return super()._range(q, radius)
         if self.ntotal == 0 or q.shape[0] == 0:
             return np.zeros(q.shape[0] + 1, np.int64), np.empty(0, np.int32), np.empty(0, np.int64)
         parts = [self._range_chunk(q[s : s + _CHUNK], radius) for s in range(0, len(q), _CHUNK)]
         if len(parts) == 1:
-            lims, distances, positions = parts[0]
-            return lims, distances, self._map_ids(positions)
+            return parts[0]
         counts = np.concatenate([np.diff(lims) for lims, _, _ in parts])
         lims = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         distances = np.concatenate([d for _, d, _ in parts])
-        return lims, distances, self._map_ids(np.concatenate([p for _, _, p in parts]))
+        return lims, distances, np.concatenate([p for _, _, p in parts])
 
-    def _range_chunk(self, q: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
+    def _range_chunk(self, q: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fixed small buffers per query; the few queries that overflow them run again."""
         nq, tab, wit = q.shape[0], self._tab(), (0,) * q.shape[1]
         bd, bp = np.empty((nq, _SMALL), np.int32), np.empty((nq, _SMALL), np.int64)
@@ -213,8 +190,6 @@ class MultiIndexHashing(FlatIndex):
                 big[2][src],
             )
         return lims, out_d, out_p
-
-    range_search.__doc__ = FlatIndex.range_search.__doc__
 
     def __repr__(self) -> str:
         return (

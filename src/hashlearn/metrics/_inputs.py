@@ -1,10 +1,12 @@
 """Checks and preparation of the inputs shared by every metric.
 
-Codes become uint64 words (same Hamming distances), and the ground truth
-becomes a :class:`Relevance` whose mode the kernels understand:
+Codes become uint64 words (:func:`hashlearn.bits.to_words`: same Hamming
+distances), and the ground truth becomes a :class:`Relevance` whose mode the
+kernels understand:
 
 * ``CLASS``: 1-D labels, relevant iff equal (strings and other objects become
-  integer codes, query and database labels encoded together);
+  integer codes, query and database labels encoded together:
+  :func:`hashlearn._validation.check_label_pair`);
 * ``MULTI``: 2-D 0/1 label matrices packed into uint64 words, relevant iff
   they share a label (an all-zero row is relevant to nothing);
 * ``DENSE``: an explicit boolean (nq, n_db) matrix;
@@ -20,7 +22,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from hashlearn._validation import NON_NUMERIC_KINDS, check_n_bits, check_packed, class_codes
+from hashlearn._validation import check_label_pair, check_n_bits, check_packed
+from hashlearn.bits import to_words
 
 CLASS, MULTI, DENSE, SPARSE = 0, 1, 2, 3
 
@@ -37,18 +40,6 @@ def _bools() -> np.ndarray:
     return np.zeros((1, 1), dtype=np.bool_)
 
 
-def to_words(codes: np.ndarray) -> np.ndarray:
-    """Packed uint8 rows -> zero-padded uint64 words (a copy, C-contiguous).
-
-    >>> to_words(np.array([[1, 2]], np.uint8)).tolist()
-    [[513]]
-    """
-    n, n_bytes = codes.shape
-    out = np.zeros((n, max(1, (n_bytes + 7) // 8) * 8), dtype=np.uint8)
-    out[:, :n_bytes] = codes
-    return out.view("<u8").astype(np.uint64)
-
-
 def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise naming ``name``.
 
@@ -58,19 +49,6 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
-
-
-def check_positive_int(value: Any, name: str) -> int:
-    """Return ``value`` as an int >= 1, else raise naming ``name``.
-
-    >>> check_positive_int(5, "k")
-    5
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -95,58 +73,14 @@ class Relevance:
         return q_int, self.db_int, q_words, self.db_words, dense, indptr, self.indices
 
 
-def _labels(y: Any, n: int, name: str) -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"{name} must be 1-D class labels or a 2-D 0/1 matrix, got {arr.shape}")
-    if arr.shape[0] != n:
-        raise ValueError(f"{name} has {arr.shape[0]} rows, expected {n} (one per code)")
-    if arr.ndim == 1 and arr.dtype.kind in NON_NUMERIC_KINDS:
-        return arr  # strings or objects: encoded with the other side's labels
-    if arr.dtype.kind == "b" or (
-        arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
-    ):
-        arr = arr.astype(np.int64)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name} must hold integers (or, if 1-D, strings or objects), got dtype {arr.dtype}"
-        )
-    if arr.ndim == 2 and arr.size and not np.all((arr == 0) | (arr == 1)):
-        raise ValueError(f"{name} as a 2-D multi-label matrix must contain only 0 and 1")
-    return arr
-
-
 def _label_relevance(qy: Any, dby: Any, nq: int, n_db: int) -> Relevance:
     if qy is None or dby is None:
         raise ValueError("query_labels and db_labels are both required unless relevance= is given")
-    qy, dby = _labels(qy, nq, "query_labels"), _labels(dby, n_db, "db_labels")
-    if qy.ndim != dby.ndim:
-        raise ValueError(
-            f"query_labels is {qy.ndim}-D but db_labels is {dby.ndim}-D; use the same kind"
-        )
-    if qy.ndim == 1:
-        q_int, db_int = _class_label_codes(qy, dby)
-        return Relevance(CLASS, q_int=q_int, db_int=db_int)
-    if qy.shape[1] != dby.shape[1]:
-        raise ValueError(
-            f"query_labels has {qy.shape[1]} label columns but db_labels has {dby.shape[1]}"
-        )
+    q, db = check_label_pair(qy, dby, nq, n_db)
+    if q.ndim == 1:
+        return Relevance(CLASS, q_int=q, db_int=db)
     pack = lambda a: to_words(np.packbits(a.astype(np.uint8), axis=1, bitorder="little"))  # noqa: E731
-    return Relevance(MULTI, q_words=pack(qy), db_words=pack(dby))
-
-
-def _class_label_codes(qy: np.ndarray, dby: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """int64 codes of 1-D labels; strings and objects encoded jointly, so equal labels match."""
-    named = [kind in NON_NUMERIC_KINDS for kind in (qy.dtype.kind, dby.dtype.kind)]
-    if named[0] != named[1]:
-        raise TypeError(
-            f"query_labels (dtype {qy.dtype}) and db_labels (dtype {dby.dtype}) must be labels "
-            "of the same kind: both numbers, or both strings or objects"
-        )
-    if not named[0]:
-        return qy.astype(np.int64), dby.astype(np.int64)
-    codes = class_codes(np.concatenate([qy, dby]), "query_labels and db_labels")
-    return codes[: len(qy)], codes[len(qy) :]
+    return Relevance(MULTI, q_words=pack(q), db_words=pack(db))
 
 
 def _explicit_relevance(rel: Any, nq: int, n_db: int) -> Relevance:

@@ -14,22 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from hashlearn._validation import check_int
 from hashlearn.metrics._engine import Chunk, evaluation, mean_of
 from hashlearn.metrics._inputs import check_choice
 from hashlearn.metrics.ranking import EMPTY
-
-
-def check_radius(radius: Any) -> int:
-    """Return ``radius`` as a non-negative int, else raise naming it.
-
-    >>> check_radius(2)
-    2
-    """
-    if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)):
-        raise TypeError(f"radius must be a non-negative integer, got {type(radius).__name__}")
-    if radius < 0:
-        raise ValueError(f"radius must be a non-negative integer, got {radius}")
-    return int(radius)
 
 
 def ball_counts(hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +46,9 @@ class RadiusSpec:
 
 def _radius_metric(args: tuple[Any, ...], n_bits: int, radius: Any, relevance: Any,
                    empty: Any, recall: bool) -> float:  # fmt: skip
-    spec = RadiusSpec(check_radius(radius), recall, check_choice(empty, "empty", EMPTY))
+    spec = RadiusSpec(
+        check_int(radius, "radius", minimum=0), recall, check_choice(empty, "empty", EMPTY)
+    )
     query_codes, db_codes, query_labels, db_labels = args
     ev = evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance)
     parts = [spec.values(chunk) for chunk in ev.chunks()]

@@ -17,16 +17,10 @@ from typing import Any
 import numpy as np
 
 from hashlearn._io import atomic_write
-from hashlearn._validation import check_n_bits, n_bytes_for
+from hashlearn._validation import check_n_bits, check_positive_int, n_bytes_for
 from hashlearn.codes_files import read_sidecar, write_sidecar
 
 DEFAULT_CHUNK = 65536
-
-
-def _check_chunk(chunk: Any) -> int:
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-    return int(chunk)
 
 
 class NpyRows:
@@ -116,7 +110,7 @@ def encode_to_memmap(
     >>> codes.shape, bool((codes == model.encode(X)).all())
     ((1000, 2), True)
     """
-    chunk = _check_chunk(chunk)
+    chunk = check_positive_int(chunk, "chunk")
     rows = _as_rows(features)
     n_bytes = n_bytes_for(check_n_bits(model.n_bits, name="model.n_bits"))
     n = int(rows.shape[0])
