@@ -3,10 +3,10 @@
 Each call runs one configuration and prints one markdown row (ours, the ITQ peer
 measured in the same run, the scores of the authors' own code run on this machine kind).
 
-    HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py sh-mnist --train 5k --bits 32
-    HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py uh-mnist --bits 16
-    HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py sh-cifar --bits 32 8 --pca 800
-    HASHLEARN_DATA=../shared/data python benchmarks/bdnn_bench.py sh-cifar --bits 32 \
+    HASHLEARN_DATA=~/datasets python benchmarks/bdnn_bench.py sh-mnist --train 5k --bits 32
+    HASHLEARN_DATA=~/datasets python benchmarks/bdnn_bench.py uh-mnist --bits 16
+    HASHLEARN_DATA=~/datasets python benchmarks/bdnn_bench.py sh-cifar --bits 32 8 --pca 800
+    HASHLEARN_DATA=~/datasets python benchmarks/bdnn_bench.py sh-cifar --bits 32 \
         --tune-lambda1 1e-5 1e-4 1e-3 --peers
 
 Protocols: queries = the 10,000 official test images,
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import resource
 import time
 from pathlib import Path
@@ -30,7 +29,9 @@ import numpy as np
 import torch
 
 import hashlearn
-from hashlearn.deep.bdnn.validation import knn_relevance, label_relevance, ranking_map
+from hashlearn.data.paths import resolve_data_dir
+from hashlearn.deep.bdnn.validation import knn_relevance
+from hashlearn.metrics import evaluate_codes
 
 #: authors' code on this machine kind: (mAP, P@r2) by L
 REFERENCE = {
@@ -44,7 +45,7 @@ PUBLISHED_SH_MNIST_PR2 = {32: 0.9551}
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("HASHLEARN_DATA", "../shared/data"))
+    return resolve_data_dir()  # $HASHLEARN_DATA, else the library's default folder
 
 
 def _idx(path: Path) -> np.ndarray:
@@ -81,21 +82,15 @@ def split_5k(y: np.ndarray, n_train: int = 500, n_val: int = 100):
     return np.concatenate(train), np.concatenate(val)
 
 
-def signs(model, X: np.ndarray) -> torch.Tensor:
-    return torch.where(torch.as_tensor(model.project(X)) >= 0, 1.0, -1.0)
+def evaluate(model, X_query: np.ndarray, X_db: np.ndarray, truth: dict) -> tuple[float, float]:
+    """(standard mAP with stable ties, precision within Hamming radius 2 with empty = 0).
 
-
-def evaluate(q: torch.Tensor, db: torch.Tensor, relevant, radius: int = 2) -> tuple[float, float]:
-    """(standard mAP with stable ties, precision within Hamming radius 2 with empty = 0)."""
-    n_bits = q.shape[1]
-    precision = 0.0
-    for start in range(0, q.shape[0], 256):
-        rows = slice(start, start + 256)
-        inside = (n_bits - q[rows] @ db.T) / 2 <= radius
-        hits = (inside & relevant(rows)).sum(1).double()
-        found = inside.sum(1).double()
-        precision += float(torch.where(found > 0, hits / found.clamp_min(1), 0.0).sum())
-    return ranking_map(q, db, relevant), precision / q.shape[0]
+    ``truth``: the labels or the relevance matrix, as ``evaluate_codes`` takes them.
+    """
+    codes = model.encode(X_query), model.encode(X_db)
+    metrics = ("map", "precision_at_radius_2")
+    scores = evaluate_codes(*codes, n_bits=model.n_bits, metrics=metrics, **truth)
+    return scores["map"], scores["precision_at_radius_2"]
 
 
 def fit_timed(model, *args, **kwargs):
@@ -116,7 +111,7 @@ def sh_mnist(args) -> None:
         fit_kw = {"X_val": Xtr[val], "y_val": ytr[val]}
     else:
         fit_args, fit_kw = (Xtr, ytr), {}
-    relevant = label_relevance(yte, ytr)
+    truth = {"query_labels": yte, "db_labels": ytr}
     for n_bits in args.bits:
         model = hashlearn.create(
             "sh-bdnn",
@@ -125,9 +120,9 @@ def sh_mnist(args) -> None:
             **bdnn_params(args, val_size=1000, verbose=True),
         )
         seconds = fit_timed(model, *fit_args, **fit_kw)
-        ours = evaluate(signs(model, Xte), signs(model, Xtr), relevant)
+        ours = evaluate(model, Xte, Xtr, truth)
         itq = hashlearn.create("itq", n_bits=n_bits, random_state=args.seed).fit(fit_args[0])
-        peer = evaluate(signs(itq, Xte), signs(itq, Xtr), relevant)
+        peer = evaluate(itq, Xte, Xtr, truth)
         ref = REFERENCE.get(("sh", args.train), {}).get(n_bits)
         sdh = REFERENCE.get(("sdh", args.train), {}).get(n_bits)
         per_alt = np.mean(model.stage_seconds_[1:]) if len(model.stage_seconds_) > 1 else 0
@@ -155,16 +150,17 @@ def uh_mnist(args) -> None:
     n_train = 60000 if args.train == "60k" else 10000
     size = f"{n_train // 1000}k"
     train = np.random.default_rng(0).permutation(60000)[:n_train]
-    relevant = knn_relevance(torch.as_tensor(Xte), torch.as_tensor(Xtr), 50)
+    nearest = knn_relevance(torch.as_tensor(Xte), torch.as_tensor(Xtr), 50)
+    truth = {"relevance": nearest(slice(None)).numpy()}
     for n_bits in args.bits:
         params = dict(n_bits=n_bits, random_state=args.seed, **bdnn_params(args, verbose=True))
         for term in args.ablate:
             params[{"independence": "lambda3", "balance": "lambda4"}[term]] = 0.0
         model = hashlearn.create("uh-bdnn", **params)
         seconds = fit_timed(model, Xtr[train])
-        ours = evaluate(signs(model, Xte), signs(model, Xtr), relevant)
+        ours = evaluate(model, Xte, Xtr, truth)
         itq = hashlearn.create("itq", n_bits=n_bits, random_state=args.seed).fit(Xtr[train])
-        peer = evaluate(signs(itq, Xte), signs(itq, Xtr), relevant)
+        peer = evaluate(itq, Xte, Xtr, truth)
         name = "UH-BDNN" + "".join(f" without {t}" for t in args.ablate)
         per_alt = np.mean(model.stage_seconds_[1:]) if len(model.stage_seconds_) > 1 else 0
         print(
@@ -191,7 +187,6 @@ def sh_cifar(args) -> None:
     Every peer in ``--peers`` trains on the very same features and split.
     """
     from hashlearn.data import PCAReducer, cifar10_features, get_protocol, load_cifar10
-    from hashlearn.metrics import evaluate_codes
 
     features, labels = cifar10_features("efficientnet-lite0"), load_cifar10().labels
     proto = get_protocol("cifar10-10k")
@@ -242,8 +237,6 @@ def select_lambda1(features, labels, proto, n_bits: int, args) -> float:
     against all training images, a fifth of them unseen; queries are never used.
     """
     from sklearn.model_selection import train_test_split
-
-    from hashlearn.metrics import evaluate_codes
 
     seen, unseen = train_test_split(
         proto.train_idx, test_size=0.2, stratify=labels[proto.train_idx], random_state=args.seed

@@ -8,18 +8,21 @@ item of buffers.  Nothing of size ``n_queries * n_db`` is ever built.
 
 ``exclude_self=True`` is leave-one-out, for when the queries are the database
 itself: each query is ranked against every other row, never against itself.
+
+The metric specs read any :class:`Ranked` source of chunks: this in-memory
+:class:`Evaluation`, or the database streamed in blocks (``_streaming``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numba
 import numpy as np
 
-from hashlearn.metrics._inputs import DENSE, prepare
+from hashlearn.metrics._inputs import DENSE, Relevance, prepare
 from hashlearn.metrics._kernels import query_stats, query_stats_serial
 from hashlearn.metrics._ties import tie_average_stats, tie_average_stats_serial
 
@@ -27,6 +30,7 @@ MAX_ENTRIES = 32_000_000
 MAX_HIST = 4_000_000
 SERIAL_BELOW = 1_000_000  # query-item pairs: fewer run on one thread
 MIN_ROWS = 256  # without a dense matrix only the histograms grow with the chunk
+OWN_TOTALS = np.zeros((0, 1, 2), np.int64)  # the block is the whole database (see _kernels)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class Evaluation:
 
     q_words: np.ndarray
     db_words: np.ndarray
-    relevance: Any
+    relevance: Relevance
     n_bits: int
     exclude_self: bool = False
 
@@ -71,7 +75,7 @@ class Evaluation:
 
     def clip_k(self, k: int | None) -> int:
         """A rank cut-off as used internally: None -> whole database; capped at n_db."""
-        return self.n_db if k is None else min(int(k), self.n_db)
+        return clip_rank(k, self.n_db)
 
     def chunk_rows(self) -> int:
         """Queries per kernel call: bounded by the dense relevance rows and the histograms."""
@@ -84,26 +88,92 @@ class Evaluation:
         avg_ks: Any = (), avg_ap: bool = True,
     ) -> Iterator[Chunk]:  # fmt: skip
         """Yield :class:`Chunk` statistics for consecutive blocks of queries."""
-        ks_arr = np.asarray(ks, dtype=np.int64)
-        ranks_arr = np.asarray([] if ranks is None else ranks, dtype=np.int64)
-        avg_arr = np.asarray(avg_ks, dtype=np.int64)
+        request = Request.of(ks, ranks, stable, avg_ks, avg_ap)
         step = self.chunk_rows()
         for lo in range(0, self.n_queries, step):
             hi = min(lo + step, self.n_queries)
-            serial = (hi - lo) * self.n_db < SERIAL_BELOW
-            kernel = query_stats_serial if serial else query_stats
-            rel = self.relevance
-            out = kernel(
-                self.q_words[lo:hi], self.db_words, rel.mode, rel.rows(lo, hi),
-                self.n_bits, ks_arr, ranks_arr, stable, 1 if serial else numba.get_num_threads(),
-                lo if self.exclude_self else -1,
-            )  # fmt: skip
-            avg = np.zeros((hi - lo, 0, 3))
-            if avg_arr.size:
-                ties = tie_average_stats_serial if serial else tie_average_stats
-                avg = ties(out[0], avg_arr, avg_ap)
-            hist, ap, trap, relk, rank_hist = out
-            yield Chunk(hist, ap, trap, relk, rank_hist, avg)
+            stats = request.new_stats(hi - lo, self.n_bits)
+            self_offset = lo if self.exclude_self else -1
+            request.count(self.q_words[lo:hi], self.db_words, self.relevance, lo, self.n_bits,
+                          stats, self_offset)  # fmt: skip
+            yield request.chunk(stats, self.n_db)
+
+
+class Ranked(Protocol):
+    """What the metric specs read of an evaluation, in memory or streamed."""
+
+    def clip_k(self, k: int | None) -> int: ...
+
+    def chunks(
+        self, ks: tuple[int, ...] = (), ranks: Any = None, stable: bool = False,
+        avg_ks: Any = (), avg_ap: bool = True,
+    ) -> Iterator[Chunk]: ...  # fmt: skip
+
+
+def clip_rank(k: int | None, n_db: int) -> int:
+    """A rank cut-off as used internally: None -> whole database; capped at ``n_db``.
+
+    >>> clip_rank(None, 7), clip_rank(10, 7), clip_rank(3, 7)
+    (7, 7, 3)
+    """
+    return n_db if k is None else min(int(k), n_db)
+
+
+@dataclass(frozen=True)
+class Request:
+    """The statistics asked of the kernels: cut-offs ``ks`` and ``ranks`` under
+    stable ties (with ``stable``), tie-averaged ones at ``avg_ks`` (see :class:`Chunk`)."""
+
+    ks: np.ndarray
+    ranks: np.ndarray
+    stable: bool
+    avg_ks: np.ndarray
+    avg_ap: bool
+
+    @classmethod
+    def of(cls, ks: Any, ranks: Any, stable: bool, avg_ks: Any, avg_ap: bool) -> Request:
+        """The arguments of ``chunks`` as the kernels read them."""
+        ks, avg_ks = np.asarray(ks, dtype=np.int64), np.asarray(avg_ks, dtype=np.int64)
+        ranks = np.asarray([] if ranks is None else ranks, dtype=np.int64)
+        return cls(ks, ranks, bool(stable), avg_ks, bool(avg_ap))
+
+    def new_stats(self, n_queries: int, n_bits: int) -> tuple[np.ndarray, ...]:
+        """Zeroed kernel outputs (hist, ap, trap, relk, rank_hist) for ``n_queries``."""
+        n_ks = self.ks.shape[0]
+        return (
+            np.zeros((n_queries, n_bits + 1, 2), np.int64),
+            np.zeros((n_queries, n_ks)),
+            np.zeros((n_queries, n_ks)),
+            np.zeros((n_queries, n_ks), np.int64),
+            np.zeros((n_queries, self.ranks.shape[0] + 1), np.int64),
+        )
+
+    def count(
+        self, q_words: np.ndarray, db_words: np.ndarray, relevance: Relevance, lo: int,
+        n_bits: int, stats: tuple[np.ndarray, ...], self_offset: int = -1,
+        totals: np.ndarray = OWN_TOTALS,
+    ) -> None:  # fmt: skip
+        """Add a database block's statistics for the queries ``lo:lo+len(q_words)`` to ``stats``.
+
+        ``self_offset`` and ``totals`` as in ``_kernels.query_stats``.
+        """
+        serial = q_words.shape[0] * db_words.shape[0] < SERIAL_BELOW
+        kernel = query_stats_serial if serial else query_stats
+        kernel(
+            q_words, db_words, relevance.mode, relevance.rows(lo, lo + q_words.shape[0]), n_bits,
+            self.ks, self.ranks, self.stable, 1 if serial else numba.get_num_threads(),
+            self_offset, totals, stats,
+        )  # fmt: skip
+
+    def chunk(self, stats: tuple[np.ndarray, ...], n_db: int) -> Chunk:
+        """The :class:`Chunk` of counted ``stats``, with the tie averages asked for."""
+        hist, ap, trap, relk, rank_hist = stats
+        avg = np.zeros((hist.shape[0], 0, 3))
+        if self.avg_ks.size:
+            serial = hist.shape[0] * n_db < SERIAL_BELOW
+            ties = tie_average_stats_serial if serial else tie_average_stats
+            avg = ties(hist, self.avg_ks, self.avg_ap)
+        return Chunk(hist, ap, trap, relk, rank_hist, avg)
 
 
 def evaluation(

@@ -10,29 +10,24 @@ parallel (``prange`` over per-thread blocks of queries, each thread with its
 own distance and relevance buffers of ``n_db`` bytes).  Leave-one-out
 (``self_offset >= 0``, when the queries are the database) moves each query's
 own row past the last distance, where no histogram or rank counts it.
+
+The database may also arrive in blocks (streaming): a first pass over the
+blocks adds up the histograms, and a second pass ranks each block's relevant
+items given the ``totals`` of the whole database and the histograms of the
+blocks already seen (accumulated in ``hist``).  The ranks, and the order in
+which the AP sums accumulate (database order), are those of one pass over
+the whole database, so both give bit-identical results.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-from numba.core import types
-from numba.extending import intrinsic
 
+from hashlearn.bits import njit_popcount
 from hashlearn.metrics._inputs import CLASS, DENSE, MULTI
 
-
-@intrinsic
-def _popcount(typingctx, x):
-    """Set bits of an unsigned integer through LLVM's ``ctpop``."""
-    if not isinstance(x, types.Integer):
-        return None
-
-    def codegen(context, builder, signature, args):
-        fn = builder.module.declare_intrinsic("llvm.ctpop", [args[0].type])
-        return builder.call(fn, args)
-
-    return x(x), codegen
+popcount = njit_popcount()
 
 
 @njit(cache=True)
@@ -40,12 +35,12 @@ def _fill_distances(qv, dbw, dist):
     if dbw.shape[1] == 1:  # up to 64 bits: a loop the compiler vectorises
         q0 = qv[0]
         for i in range(dbw.shape[0]):
-            dist[i] = _popcount(q0 ^ dbw[i, 0])
+            dist[i] = popcount(q0 ^ dbw[i, 0])
         return
     for i in range(dbw.shape[0]):
         d = 0
         for w in range(dbw.shape[1]):
-            d += _popcount(qv[w] ^ dbw[i, w])
+            d += popcount(qv[w] ^ dbw[i, w])
         dist[i] = d
 
 
@@ -91,20 +86,27 @@ def _count(dist, relb, tot, rel_key):
 
 
 @njit(cache=True)
-def _stable_ranks(h, rel_key, n_rel, ks, ranks, ap, trap, relk, rank_hist):
-    """Exact ranks under stable ties; accumulate AP sums for every cut-off in ``ks``."""
-    n_dist = h.shape[0]
-    before_tot = np.zeros(n_dist + 1, np.int64)
-    before_rel = np.zeros(n_dist + 1, np.int64)
+def _stable_ranks(full, prefix, rel_key, n_rel, ks, ranks, ap, trap, relk, rank_hist):
+    """Exact ranks under stable ties; accumulate AP sums for every cut-off in ``ks``.
+
+    ``full`` is the histogram of the whole database, ``prefix`` that of the
+    database rows before this block (zero when the block is the whole database).
+    """
+    n_dist = full.shape[0]
+    first_tot = np.zeros(n_dist, np.int64)  # items ranked before this block's first at d
+    first_rel = np.zeros(n_dist, np.int64)
+    closer_tot, closer_rel = 0, 0
     for d in range(n_dist):
-        before_tot[d + 1] = before_tot[d] + h[d, 0] + h[d, 1]
-        before_rel[d + 1] = before_rel[d] + h[d, 1]
+        first_tot[d] = closer_tot + prefix[d, 0] + prefix[d, 1]
+        first_rel[d] = closer_rel + prefix[d, 1]
+        closer_tot += full[d, 0] + full[d, 1]
+        closer_rel += full[d, 1]
     seen = np.zeros(n_dist, np.int64)
     for j in range(n_rel):
         d = rel_key[j] & 0xFFFF
         seen[d] += 1
-        pos = before_tot[d] + (rel_key[j] >> 16)
-        found = before_rel[d] + seen[d]
+        pos = first_tot[d] + (rel_key[j] >> 16)
+        found = first_rel[d] + seen[d]
         p1 = found / pos
         p0 = 1.0 if pos == 1 else (found - 1) / (pos - 1)
         for c in range(ks.shape[0]):
@@ -117,22 +119,13 @@ def _stable_ranks(h, rel_key, n_rel, ks, ranks, ap, trap, relk, rank_hist):
 
 
 @njit(cache=True)
-def _outputs(nq, n_bits, n_ks, n_ranks):
-    return (
-        np.zeros((nq, n_bits + 1, 2), np.int64),
-        np.zeros((nq, n_ks)),
-        np.zeros((nq, n_ks)),
-        np.zeros((nq, n_ks), np.int64),
-        np.zeros((nq, n_ranks + 1), np.int64),
-    )
-
-
-@njit(cache=True)
-def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, self_offset, out):
-    """Fill the rows ``lo:hi`` of the outputs, with this thread's own buffers.
+def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, self_offset, totals,
+                 out):  # fmt: skip
+    """Add this database block's statistics to the rows ``lo:hi`` of ``out``, with own buffers.
 
     With ``self_offset >= 0``, query ``q`` is database row ``self_offset + q``
-    and that row is left out (leave-one-out).
+    and that row is left out (leave-one-out).  An empty ``totals`` means that
+    the block is the whole database: its own histograms rank it.
     """
     hist, ap, trap, relk, rank_hist = out
     n = dbw.shape[0]
@@ -140,6 +133,7 @@ def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, sel
     relb = np.empty(n, np.uint8)
     rel_key = np.empty(n + 1, np.int64)
     tot = np.empty(n_bits + 2, np.int64)  # the last slot collects the left-out row
+    block = np.empty((n_bits + 1, 2), np.int64)
     for q in range(lo, hi):
         _fill_distances(qw[q], dbw, dist)
         _fill_relevance(q, mode, *rel_args, relb)
@@ -148,44 +142,49 @@ def _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, sel
             relb[self_offset + q] = 0
         tot[:] = 0
         n_rel = _count(dist, relb, tot, rel_key)
-        h = hist[q]
+        block[:] = 0
         for j in range(n_rel):
-            h[rel_key[j] & 0xFFFF, 1] += 1
+            block[rel_key[j] & 0xFFFF, 1] += 1
         for d in range(n_bits + 1):
-            h[d, 0] = tot[d] - h[d, 1]
+            block[d, 0] = tot[d] - block[d, 1]
         if stable:
-            _stable_ranks(h, rel_key, n_rel, ks, ranks, ap[q], trap[q], relk[q], rank_hist[q])
+            full = block if totals.shape[0] == 0 else totals[q]
+            _stable_ranks(full, hist[q], rel_key, n_rel, ks, ranks, ap[q], trap[q], relk[q],
+                          rank_hist[q])  # fmt: skip
+        hist[q] += block
 
 
 @njit(parallel=True, cache=True)
-def query_stats(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads, self_offset):
-    """Histograms for every query; with ``stable``, also exact-rank sums.
+def query_stats(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads, self_offset, totals,
+                out):  # fmt: skip
+    """Add one database block's statistics to ``out``, for every query.
 
     ``rel_args`` is ``Relevance.rows(...)``; ``self_offset`` is -1, or the
-    database row of the first query, to leave each query's own row out.
-    Returns ``hist`` (nq, n_bits+1, 2), ``ap`` and ``trap`` (nq, len(ks)) sums
-    of precision (plain and trapezoid) at relevant ranks <= k, ``relk`` (nq,
-    len(ks)) relevant items within rank k, and ``rank_hist`` (nq,
-    len(ranks)+1): relevant items whose rank falls in (ranks[i-1], ranks[i]].
-    Queries are split into ``n_threads`` contiguous blocks.
+    database row of the first query, to leave each query's own row out;
+    ``totals`` (nq, n_bits+1, 2) are the histograms of the whole database, or
+    empty when the block is the whole database.  ``out`` holds ``hist`` (nq,
+    n_bits+1, 2) (the block's histograms are added to it), ``ap`` and ``trap``
+    (nq, len(ks)) sums of precision (plain and trapezoid) at relevant ranks
+    <= k, ``relk`` (nq, len(ks)) relevant items within rank k, and
+    ``rank_hist`` (nq, len(ranks)+1): relevant items whose rank falls in
+    (ranks[i-1], ranks[i]]; the last four only with ``stable``.  Queries are
+    split into ``n_threads`` contiguous blocks.
     """
     nq = qw.shape[0]
-    out = _outputs(nq, n_bits, ks.shape[0], ranks.shape[0])
     n_threads = min(n_threads, nq)
     for t in prange(n_threads):
         lo, hi = t * nq // n_threads, (t + 1) * nq // n_threads
-        _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, self_offset, out)
-    return out
+        _query_block(lo, hi, qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, self_offset,
+                     totals, out)  # fmt: skip
 
 
 @njit(cache=True)
-def query_stats_serial(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads, self_offset):
+def query_stats_serial(qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, n_threads, self_offset,
+                       totals, out):  # fmt: skip
     """:func:`query_stats` on the calling thread only (``n_threads`` is ignored).
 
     For small calls, where waking the thread pool costs more than the work
     (tens of milliseconds on a busy machine).
     """
-    out = _outputs(qw.shape[0], n_bits, ks.shape[0], ranks.shape[0])
-    _query_block(0, qw.shape[0], qw, dbw, mode, rel_args, n_bits, ks, ranks, stable,
-                 self_offset, out)  # fmt: skip
-    return out
+    _query_block(0, qw.shape[0], qw, dbw, mode, rel_args, n_bits, ks, ranks, stable, self_offset,
+                 totals, out)  # fmt: skip

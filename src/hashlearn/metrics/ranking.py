@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from hashlearn.metrics._engine import Chunk, Evaluation, evaluation, mean_of
-from hashlearn.metrics._inputs import check_choice, check_positive_int
+from hashlearn._validation import check_positive_int
+from hashlearn.metrics._engine import Chunk, Ranked, evaluation, mean_of
+from hashlearn.metrics._inputs import check_choice
 
 TIES = ("stable", "average")
 EMPTY = ("zero", "skip")
@@ -84,7 +85,7 @@ class APSpec:
             raise ValueError("ties='average' is not supported with trapezoid interpolation")
         return cls(topk, ties, normalize, interpolation, skip_k, skip_db)
 
-    def values(self, ev: Evaluation, chunk: Chunk, col: int) -> np.ndarray:
+    def values(self, ev: Ranked, chunk: Chunk, col: int) -> np.ndarray:
         """Per-query AP for the queries of ``chunk`` (NaN where skipped)."""
         k = ev.clip_k(self.topk)
         n_rel = chunk.n_relevant.astype(np.float64)
@@ -104,8 +105,9 @@ class APSpec:
         return ap
 
 
-def _run(ev: Evaluation, spec: Any) -> float:
-    """Evaluate one spec with a cut-off (APSpec or PrecisionSpec) over all chunks."""
+def _run(ev: Ranked, spec: Any) -> float:
+    """Evaluate one spec with a cut-off (APSpec or PrecisionSpec) over all chunks of ``ev``
+    (in memory, or streamed: ``hashlearn.scale.streaming_map``)."""
     k = (ev.clip_k(spec.topk),)
     stable = spec.ties == "stable"
     parts = [
@@ -178,7 +180,7 @@ class PrecisionSpec:
     topk: int
     ties: str = "stable"
 
-    def values(self, ev: Evaluation, chunk: Chunk, col: int) -> np.ndarray:
+    def values(self, ev: Ranked, chunk: Chunk, col: int) -> np.ndarray:
         found = chunk.relk[:, col] if self.ties == "stable" else chunk.avg[:, col, 1]
         return found / ev.clip_k(self.topk)
 

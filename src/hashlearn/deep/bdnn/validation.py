@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from hashlearn._threads import torch_threads_kept
+from hashlearn.codes import binarize, pack_bits
+from hashlearn.metrics import mean_average_precision
 
 
 def split_validation(
@@ -56,11 +60,15 @@ def ranking_map(
 ) -> float:
     """Standard mAP of +-1 codes by Hamming ranking, ties in database order (stable sort).
 
-    ``relevant(rows)`` gives the bool relevance of the query ``rows`` to every
-    database item; queries with no relevant item score 0. ``exclude_self``:
-    the queries are the database, and each query leaves itself out (moved last,
-    not relevant). This is the early-stopping score only; evaluation uses
-    :mod:`hashlearn.metrics`.
+    :func:`hashlearn.metrics.mean_average_precision` with ``preset="standard"``
+    on the packed codes (bit 1 where >= 0). ``relevant(rows)`` gives the bool
+    relevance of the query ``rows`` to every database item: a
+    :class:`LabelRelevance` hands its labels to the metric, any other callable
+    is read ``chunk`` query rows at a time into a relevance matrix. Queries
+    with no relevant item score 0, and so does everything when there is
+    nothing to rank. ``exclude_self``: the queries are the database, and each
+    query leaves itself out. This is the early-stopping score only;
+    evaluation uses :mod:`hashlearn.metrics`.
 
     >>> q = torch.tensor([[1.0, 1.0]]); db = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
     >>> ranking_map(q, db, lambda rows: torch.tensor([[False, True]]))
@@ -68,30 +76,47 @@ def ranking_map(
     >>> ranking_map(db, db, lambda rows: torch.ones(2, 2, dtype=torch.bool), exclude_self=True)
     1.0
     """
-    total = 0.0
-    ranks = torch.arange(1, db_codes.shape[0] + 1, dtype=torch.float64)
-    for start in range(0, query_codes.shape[0], chunk):
-        rows = slice(start, start + chunk)
-        distance = -(query_codes[rows].double() @ db_codes.double().T)
-        relevance = relevant(rows).double()
-        if exclude_self:
-            own = torch.arange(distance.shape[0])
-            distance[own, own + start] = math.inf
-            relevance[own, own + start] = 0.0
-        order = torch.sort(distance, dim=1, stable=True).indices
-        rel = torch.gather(relevance, 1, order)
-        hits = rel.sum(1)
-        precision_sum = (rel * rel.cumsum(1) / ranks).sum(1)
-        total += float(torch.where(hits > 0, precision_sum / hits.clamp_min(1), 0.0).sum())
-    return total / max(1, query_codes.shape[0])
+    n_queries, n_bits = query_codes.shape
+    if n_queries == 0 or db_codes.shape[0] <= int(exclude_self):
+        return 0.0
+    q, db = (pack_bits(binarize(codes.detach().cpu().numpy())) for codes in (query_codes, db_codes))
+    truth = _ground_truth(relevant, n_queries, chunk)
+    with torch_threads_kept():  # numba's first parallel run would reset torch's threads
+        return mean_average_precision(
+            q, db, n_bits=n_bits, preset="standard", exclude_self=exclude_self, **truth
+        )
 
 
-def label_relevance(query_labels: np.ndarray, db_labels: np.ndarray) -> Callable:
-    """Relevance by labels: same class (1-D) or at least one shared label (2-D 0/1)."""
-    q, db = torch.as_tensor(query_labels), torch.as_tensor(db_labels)
-    if q.ndim == 1:
-        return lambda rows: q[rows, None] == db[None, :]
-    return lambda rows: (q[rows].double() @ db.double().T) > 0
+def _ground_truth(relevant: Callable[[slice], torch.Tensor], n_queries: int, chunk: int) -> dict:
+    """The relevance arguments of :func:`hashlearn.metrics.mean_average_precision`."""
+    if isinstance(relevant, LabelRelevance):
+        return {"query_labels": relevant.query_labels, "db_labels": relevant.db_labels}
+    rows = [relevant(slice(lo, lo + chunk)).numpy() for lo in range(0, n_queries, chunk)]
+    return {"relevance": np.concatenate(rows)}
+
+
+@dataclass(frozen=True)
+class LabelRelevance:
+    """Relevance by labels: same class (1-D) or at least one shared label (2-D 0/1).
+
+    >>> LabelRelevance(np.array([0, 1]), np.array([1, 1, 0]))(slice(0, 1)).tolist()
+    [[False, False, True]]
+    """
+
+    query_labels: np.ndarray
+    db_labels: np.ndarray
+
+    def __call__(self, rows: slice) -> torch.Tensor:
+        """The bool relevance of the query ``rows`` to every database item."""
+        q, db = torch.as_tensor(self.query_labels[rows]), torch.as_tensor(self.db_labels)
+        if q.ndim == 1:
+            return q[:, None] == db[None, :]
+        return (q.double() @ db.double().T) > 0
+
+
+def label_relevance(query_labels: np.ndarray, db_labels: np.ndarray) -> LabelRelevance:
+    """Relevance by labels, for :func:`ranking_map` (see :class:`LabelRelevance`)."""
+    return LabelRelevance(np.asarray(query_labels), np.asarray(db_labels))
 
 
 def map_scorer(
