@@ -13,8 +13,8 @@ test mAP and precision within radius 2:
 
 Usage (one thread; section 6 of benchmarks/results/bdnn.md)::
 
-    HASHLEARN_DATA=../shared/data python benchmarks/bdnn_diagnose.py 32 '{"lambda1": 1e-3}'
-    HASHLEARN_DATA=../shared/data python benchmarks/bdnn_diagnose.py 32 '{}' --method sdh
+    HASHLEARN_DATA=~/datasets python benchmarks/bdnn_diagnose.py 32 '{"lambda1": 1e-3}'
+    HASHLEARN_DATA=~/datasets python benchmarks/bdnn_diagnose.py 32 '{}' --method sdh
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def main() -> None:
     else:
         model = hashlearn.create(
             "sh-bdnn", n_bits=args.bits, random_state=0, preset="paper", **params
-        ).fit(Xtr, ytr, Xv, yv)
+        ).fit(Xtr, ytr, X_val=Xv, y_val=yv)
     fit_s = time.perf_counter() - tic
     n = args.bits
     queries, database = model.encode(X[p.query_idx]), model.encode(X[p.database_idx])

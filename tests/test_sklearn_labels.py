@@ -38,8 +38,8 @@ def test_sh_bdnn_codes_string_labels_of_x_val_with_those_of_x():
     X, y = _data()
     X_val, y_val = X[:30], np.where(y[:30] == 0, 1, y[:30])  # the validation rows lack class 0
     make = lambda: hashlearn.create("sh-bdnn", n_bits=8, random_state=0, **TINY["sh-bdnn"])  # noqa: E731
-    by_int = make().fit(X, y, X_val, y_val).encode(X)
-    by_name = make().fit(X, NAMES[y], X_val, NAMES[y_val]).encode(X)
+    by_int = make().fit(X, y, X_val=X_val, y_val=y_val).encode(X)
+    by_name = make().fit(X, NAMES[y], X_val=X_val, y_val=NAMES[y_val]).encode(X)
     np.testing.assert_array_equal(by_name, by_int)
 
 

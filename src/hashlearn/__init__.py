@@ -22,8 +22,8 @@ from hashlearn.loading import load
 
 if TYPE_CHECKING:
     from hashlearn.deep.bdnn.estimators import SHBDNN, UHBDNN
-    from hashlearn.deep.dhn import DHN
-    from hashlearn.deep.hashnet import HashNet
+    from hashlearn.deep.pairwise.dhn import DHN
+    from hashlearn.deep.pairwise.hashnet import HashNet
     from hashlearn.hashers.bre import BRE, BRESupervised
     from hashlearn.hashers.itq import ITQ
     from hashlearn.hashers.itq_cca import ITQCCA

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 BUILTIN_METHODS: dict[str, str] = {
     "bre": "hashlearn.hashers.bre",
     "bre-sup": "hashlearn.hashers.bre",
-    "dhn": "hashlearn.deep.dhn",
-    "hashnet": "hashlearn.deep.hashnet",
+    "dhn": "hashlearn.deep.pairwise.dhn",
+    "hashnet": "hashlearn.deep.pairwise.hashnet",
     "itq": "hashlearn.hashers.itq",
     "itq-cca": "hashlearn.hashers.itq_cca",
     "ksh": "hashlearn.hashers.ksh",

@@ -1,6 +1,9 @@
 """The estimator interface every hashing method implements.
 
-Subclasses implement ``fit`` and ``project`` (real values before thresholding);
+One contract: ``fit(X, y=None, *, X_val=None, y_val=None)`` for every method
+(supervised methods refuse ``y=None`` with one clear error). Subclasses
+implement ``_learn`` (or, methods that select a model on validation rows,
+``_fit``) and ``_project`` (real values before thresholding); ``fit``,
 ``transform`` (0/1 bits), ``encode`` (packed codes), ``score`` (leave-one-out
 mAP, for model selection), ``get_feature_names_out`` (so ``set_output`` works),
 ``save`` / ``save_pretrained``, ``from_pretrained`` and the state hooks used by
@@ -19,7 +22,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from hashlearn import __version__
-from hashlearn._validation import check_features, check_n_bits
+from hashlearn._validation import check_features, check_labels, check_n_bits
 from hashlearn.codes import binarize, pack_bits
 from hashlearn.loading import load
 from hashlearn.persistence import save_model_folder
@@ -31,24 +34,63 @@ class BaseHasher(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
     """Base class of all hashers: real projection -> bits -> packed codes.
 
     Subclasses set ``method_name`` (the registry name), store hyper-parameters
-    verbatim in ``__init__`` and implement ``fit`` and ``_project``. The output
-    columns of ``transform`` are named after the class (``itq0``, ``itq1``, ...).
+    verbatim in ``__init__`` and implement ``_learn`` (or ``_fit``) and
+    ``_project``. The output columns of ``transform`` are named after the class
+    (``itq0``, ``itq1``, ...).
     """
 
     method_name: ClassVar[str] = ""
     supervised: ClassVar[bool] = False
     n_bits: int
 
-    def project(self, X: Any) -> np.ndarray:
-        """Real-valued codes (n_samples, n_bits); bit k is 1 where column k >= 0."""
-        self._check_fitted()
-        X = check_features(X)
+    def fit(self: Hasher, X: Any, y: Any = None, *, X_val: Any = None, y_val: Any = None) -> Hasher:
+        """Learn the hash functions from ``X`` (with labels ``y``, which supervised methods need).
+
+        ``X_val``, ``y_val``: validation rows. Methods that select their model on
+        validation data (the deep ones) use them instead of rows carved from ``X``
+        (``val_size``); the others check them (as many features as ``X``, one
+        label per row) and use neither.
+        """
+        self._check_fit_arguments(y, X_val, y_val)
+        self._fit(X, y, X_val, y_val)
+        return self
+
+    def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> None:
+        """Learn from ``X`` and ``y``; the validation rows are only checked (see ``fit``)."""
+        self._learn(X, y)
+        self._check_validation_rows(X_val, y_val)
+
+    def _learn(self, X: Any, y: Any) -> None:
+        """Set the fitted attributes from the training rows ``X`` (and labels ``y``)."""
+        raise NotImplementedError
+
+    def _check_fit_arguments(self, y: Any, X_val: Any, y_val: Any) -> None:
+        if self.supervised and y is None:
+            raise ValueError(
+                f"y is required: {type(self).__name__} is a supervised method; call fit(X, y)"
+            )
+        if X_val is None and y_val is not None:
+            raise ValueError("y_val was given without X_val: pass both, or neither")
+
+    def _check_validation_rows(self, X_val: Any, y_val: Any) -> None:
+        if X_val is None:
+            return
+        X_val = self._check_width(check_features(X_val, name="X_val"), "X_val")
+        if y_val is not None:
+            check_labels(y_val, X_val.shape[0], "y_val")
+
+    def _check_width(self, X: np.ndarray, name: str = "X") -> np.ndarray:
         expected = getattr(self, "n_features_in_", X.shape[1])
         if X.shape[1] != expected:
             raise ValueError(
-                f"X has {X.shape[1]} features, but this model was fitted with {expected}"
+                f"{name} has {X.shape[1]} features, but this model was fitted with {expected}"
             )
-        return self._project(X)
+        return X
+
+    def project(self, X: Any) -> np.ndarray:
+        """Real-valued codes (n_samples, n_bits); bit k is 1 where column k >= 0."""
+        self._check_fitted()
+        return self._project(self._check_width(check_features(X)))
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -52,13 +52,13 @@ def test_bench_verbose_shows_the_estimators_progress(tmp_path):
     assert "[bdnn] pre-training" in loud.stderr and "[bdnn]" not in loud.stdout
     assert "[bdnn]" not in quiet.stderr
     params = json.loads((tmp_path / "r.json").read_text())["records"][0]["params"]
-    assert params["verbose"] is False
+    assert params["progress"] is False
 
 
 def test_set_progress_turns_on_the_models_own_output_unless_given():
     bdnn = hashlearn.create("sh-bdnn", n_bits=8)
-    assert set_progress(bdnn, True) and bdnn.verbose is True
-    assert set_progress(bdnn, False, {"verbose": True}) and bdnn.verbose is True
+    assert set_progress(bdnn, True) and bdnn.progress is True
+    assert set_progress(bdnn, False, {"progress": True}) and bdnn.progress is True
     hashnet = hashlearn.create("hashnet", n_bits=8)
     assert set_progress(hashnet, True) and hashnet.progress is True
     assert not set_progress(hashlearn.create("itq", n_bits=8), True)

@@ -15,12 +15,12 @@ import hashlearn
 from hashlearn.data.cnn import prepare_images
 from hashlearn.deep import image_backbone
 from hashlearn.deep.backbones import FeatureMLP
-from hashlearn.deep.dhn import DHN
-from hashlearn.deep.hashnet import HashNet
 from hashlearn.deep.heads import HashHead
 from hashlearn.deep.image_backbone import GlobalAvgPool, StagedCNN
 from hashlearn.deep.image_training import ActivationCache, ImageEncoder, _TrainedPart
 from hashlearn.deep.losses import HashNetLoss
+from hashlearn.deep.pairwise.dhn import DHN
+from hashlearn.deep.pairwise.hashnet import HashNet
 from hashlearn.deep.training import HashingNetwork
 
 DATA = Path(os.environ.get("HASHLEARN_DATA", Path(__file__).parents[2] / ".." / "shared" / "data"))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from hashlearn.deep.hashnet import HashNet
+from hashlearn.deep.pairwise.hashnet import HashNet
 from hashlearn.metrics import mean_average_precision
 
 

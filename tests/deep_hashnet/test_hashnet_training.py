@@ -6,8 +6,8 @@ import torch
 from sklearn.datasets import load_digits
 
 import hashlearn
-from hashlearn.deep.dhn import DHN
-from hashlearn.deep.hashnet import HashNet
+from hashlearn.deep.pairwise.dhn import DHN
+from hashlearn.deep.pairwise.hashnet import HashNet
 from hashlearn.metrics import mean_average_precision
 
 

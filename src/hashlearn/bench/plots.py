@@ -20,7 +20,7 @@ import numpy as np
 from hashlearn._io import atomic_write
 from hashlearn.bench.curves import record_metric
 
-CURVE_LABELS = {"val_scores": "validation mAP", "loss_history": "training loss"}
+CURVE_LABELS = {"val_map": "validation mAP", "loss": "training loss"}
 METRIC_LABELS = {
     "map": "mAP",
     "precision_at_radius_2": "precision within Hamming radius 2",

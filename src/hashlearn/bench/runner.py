@@ -12,7 +12,6 @@ curve by Hamming radius and, for methods that keep one, the training curve.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,9 +28,8 @@ from hashlearn.bench.published import published_for
 from hashlearn.metrics import canonical_metric_name, evaluate_codes
 
 DEFAULT_METRICS = ("map", "precision_at_radius_2")
-CURVE_ATTRIBUTES = ("val_scores_", "loss_history_", "train_losses_", "losses_", "history_")
 HISTORY_CURVES = ("loss", "val_map")  # the columns of a per-epoch ``history_`` worth plotting
-PROGRESS_PARAMS = ("progress", "verbose")  # a model's own progress output (bar or lines)
+PROGRESS_PARAMS = ("progress",)  # a model's own progress output (bar or lines)
 
 
 def _jsonable(value: Any) -> Any:
@@ -49,21 +47,16 @@ def _jsonable(value: Any) -> Any:
 def fit_method(
     model: Any, X: np.ndarray, y: Any = None, X_val: Any = None, y_val: Any = None
 ) -> Any:
-    """Fit ``model`` passing labels and validation data only where ``fit`` takes them.
+    """Fit ``model`` through the contract of every method, ``fit(X, y, *, X_val, y_val)``.
+
+    Unsupervised methods ignore ``y``; methods without model selection check
+    the validation rows and ignore them.
 
     >>> m = fit_method(hashlearn.create("lsh", n_bits=4, random_state=0), np.eye(5), [0] * 5)
     >>> m.n_bits
     4
     """
-    accepted = inspect.signature(model.fit).parameters
-    kwargs = {}
-    if X_val is not None and "X_val" in accepted:
-        kwargs["X_val"] = X_val
-        if "y_val" in accepted:
-            kwargs["y_val"] = y_val
-    if getattr(model, "supervised", False) or "y" in accepted:
-        return model.fit(X, y, **kwargs)
-    return model.fit(X, **kwargs)
+    return model.fit(X, y, X_val=X_val, y_val=y_val)
 
 
 def set_progress(model: Any, on: bool, params: dict[str, Any] | None = None) -> bool:
@@ -83,10 +76,8 @@ def set_progress(model: Any, on: bool, params: dict[str, Any] | None = None) -> 
 
 
 def training_curve(model: Any) -> dict[str, list[float]]:
-    """Per-epoch or per-alternation curves a deep method kept (e.g. ``val_scores_``).
-
-    A ``history_`` of per-epoch dicts (HashNet, DHN) gives its ``loss`` and
-    ``val_map`` columns.
+    """The loss and validation mAP columns of a deep method's ``history_`` (one row per
+    epoch or stage, the same keys for every deep method); {} for a method without one.
 
     >>> class Fitted:
     ...     history_ = [{"epoch": 1, "loss": 0.5, "val_map": 0.2, "seconds": 90.0},
@@ -94,19 +85,10 @@ def training_curve(model: Any) -> dict[str, list[float]]:
     >>> training_curve(Fitted())
     {'loss': [0.5, 0.4], 'val_map': [0.2, nan]}
     """
-    curves: dict[str, list[float]] = {}
-    for name in CURVE_ATTRIBUTES:
-        values = getattr(model, name, None)
-        if not isinstance(values, (list, tuple, np.ndarray)) or len(values) == 0:
-            continue
-        if all(isinstance(v, dict) for v in values):
-            curves.update(_columns(list(values)))
-            continue
-        try:
-            curves[name.rstrip("_")] = [float(v) for v in values]
-        except (TypeError, ValueError):
-            continue
-    return curves
+    rows = getattr(model, "history_", None)
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, dict) for r in rows):
+        return {}
+    return _columns(rows)
 
 
 def _columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[float]]:

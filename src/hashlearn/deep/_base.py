@@ -2,8 +2,18 @@
 
 A deep estimator subclasses :class:`TorchHasher`, implements
 ``_build_module(n_features)`` (the network whose output is the real-valued
-code layer) and ``fit``; projection, persistence (weights in safetensors, no
-pickle) and device handling come from here.
+code layer) and ``_fit(X, y, X_val, y_val)``; projection, persistence (weights
+in safetensors, no pickle) and device handling come from here.
+
+Every deep estimator keeps the same things, under the same names:
+
+* ``progress`` (bool): its own progress output on stderr while it trains.
+* ``val_size``: validation rows carved from the training rows of ``fit``,
+  never from the queries, for model selection; ignored when ``fit`` is given
+  ``X_val`` (and ``y_val``). 0 = no validation.
+* ``history_``: one dict per epoch (HashNet, DHN) or per stage (BDNN:
+  pre-training, then each alternation) with at least the keys of
+  :data:`HISTORY_KEYS`; ``history_row`` builds one.
 """
 
 from __future__ import annotations
@@ -13,11 +23,65 @@ from typing import Any
 import numpy as np
 import torch
 
-from hashlearn._validation import check_float32_range
+from hashlearn._validation import check_float32_range, check_labels
 from hashlearn.base import BaseHasher
 from hashlearn.persistence import ModelFileError
 
 MODULE_PREFIX = "module."
+#: The keys every row of a deep estimator's ``history_`` has: "stage" (what the row
+#: is: "epoch", "pre-training" or "alternation"), "epoch" (its number: the epoch
+#: from 1, or BDNN's stage, 0 for pre-training), "loss" (the training loss or
+#: cost; None where unknown), "val_map" (validation mAP, None without validation)
+#: and "seconds".
+HISTORY_KEYS = ("stage", "epoch", "loss", "val_map", "seconds")
+
+
+def history_row(
+    stage: str,
+    epoch: int,
+    loss: float | None,
+    val_map: float | None,
+    seconds: float,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One row of ``history_``: the :data:`HISTORY_KEYS`, then a method's own ``extra``.
+
+    >>> history_row("epoch", 1, 0.5, None, 2.0, beta=1.0)
+    {'stage': 'epoch', 'epoch': 1, 'loss': 0.5, 'val_map': None, 'seconds': 2.0, 'beta': 1.0}
+    """
+    row = {"stage": stage, "epoch": epoch, "loss": loss, "val_map": val_map, "seconds": seconds}
+    return row | extra
+
+
+def check_validation_shape(X: np.ndarray, X_val: np.ndarray) -> None:
+    """Refuse validation rows of another shape than the training rows.
+
+    >>> check_validation_shape(np.zeros((4, 3)), np.zeros((2, 5)))
+    Traceback (most recent call last):
+    ...
+    ValueError: X_val rows have shape (5,), X rows (3,): give validation rows like the training rows
+    """
+    if X_val.shape[1:] != X.shape[1:]:
+        raise ValueError(
+            f"X_val rows have shape {X_val.shape[1:]}, X rows {X.shape[1:]}: "
+            "give validation rows like the training rows"
+        )
+
+
+def check_labels_together(
+    y: Any, y_val: Any, n_samples: int, n_val: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` and ``y_val`` checked, then coded together (one code per string class in both).
+
+    >>> y, y_val = check_labels_together(["b", "c"], ["a"], 2, 1)
+    >>> y.tolist(), y_val.tolist()
+    ([1, 2], [0])
+    """
+    checked, checked_val = check_labels(y, n_samples), check_labels(y_val, n_val, "y_val")
+    if checked.ndim == 2:
+        return checked, checked_val
+    joint = check_labels(np.concatenate([np.asarray(y), np.asarray(y_val)]), n_samples + n_val)
+    return joint[:n_samples], joint[n_samples:]
 
 
 def default_device() -> torch.device:
@@ -28,10 +92,12 @@ def default_device() -> torch.device:
 class TorchHasher(BaseHasher):
     """Base of deep hashers: ``module_`` maps features to real-valued codes.
 
-    Subclasses must set ``n_features_in_`` and ``module_`` in ``fit`` and
-    implement :meth:`_build_module` so that :func:`hashlearn.load` can rebuild
-    the network before loading its weights.
+    Subclasses must set ``n_features_in_``, ``module_`` and ``history_`` in
+    ``_fit`` and implement :meth:`_build_module` so that :func:`hashlearn.load`
+    can rebuild the network before loading its weights.
     """
+
+    progress: bool
 
     batch_size_project: int = 8192
 

@@ -11,6 +11,13 @@ loss that is a mean over (local, reference) pairs. Launch with torchrun::
 
 and call :func:`ddp_train_step` with a loss that accepts ``reference_codes``
 and ``reference_labels`` (e.g. ``hashlearn.deep.losses.HashNetLoss``).
+
+:func:`ddp_train_step` is the building block of such a script, for users;
+the estimators' own loop (:func:`hashlearn.deep.training.train_hashing`) runs in
+one process and does not call it: there the pairs are those within the batch,
+without the i == j pairs, while gathered reference codes include each row's
+own code, so the step would change what HashNet and DHN learn (and the
+checkpoints of their runs would no longer resume to the same result).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from hashlearn._precision import autocast, resolve_precision
 from hashlearn.codes import pack_bits
-from hashlearn.deep._hash_checkpoint import load_training_state, save_training_state
+from hashlearn.deep.checkpoint import load_training_state, save_training_state
 from hashlearn.deep.heads import HashHead
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,12 @@ class HashingNetwork(nn.Module):
 
 @dataclass
 class TrainConfig:
-    """Optimisation settings; see the module docstring. ``lr_step`` None = constant lr."""
+    """Optimisation settings; see the module docstring. ``lr_step`` None = constant lr.
+
+    ``run_fingerprint``: what the run's data and settings hash to
+    (:func:`hashlearn.deep.checkpoint.fingerprint`); kept in its checkpoints, and
+    ``resume`` refuses a checkpoint of another run. None: no such check.
+    """
 
     epochs: int = 50
     batch_size: int = 128
@@ -73,7 +78,7 @@ class TrainConfig:
     val_database_size: int = 5000
     eval_batch_size: int = 1024
     precision: str = "float32"
-    extra: dict[str, Any] = field(default_factory=dict)
+    run_fingerprint: str | None = None
 
 
 def make_optimizer(network: HashingNetwork, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -213,7 +218,7 @@ def _start(
     torch.manual_seed(cfg.seed)
     fresh = {"epoch": 0, "iteration": 0, "history": [], "best_score": -1.0, "best_epoch": 0}
     if cfg.resume and cfg.checkpoint_dir is not None:
-        loaded = load_training_state(cfg.checkpoint_dir, network, optimizer)
+        loaded = load_training_state(cfg.checkpoint_dir, network, optimizer, cfg.run_fingerprint)
         if loaded is not None:
             logger.info("resuming from %s at epoch %d", cfg.checkpoint_dir, loaded[0]["epoch"])
             return loaded
@@ -305,5 +310,5 @@ def _maybe_checkpoint(
     if cfg.checkpoint_dir is None:
         return
     if state["epoch"] % cfg.checkpoint_every == 0 or state["epoch"] == cfg.epochs:
-        meta = dict(state, config={k: v for k, v in asdict(cfg).items() if k != "extra"})
+        meta = dict(state, config=asdict(cfg))
         save_training_state(cfg.checkpoint_dir, network, optimizer, best, meta)

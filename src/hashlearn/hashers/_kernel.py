@@ -58,18 +58,14 @@ def rbf_features(X: np.ndarray, anchors: np.ndarray, sigma: float) -> np.ndarray
     return out
 
 
-def supervised_inputs(
-    X: Any, y: Any, method: str, min_samples: int = 2
-) -> tuple[np.ndarray, np.ndarray]:
-    """Checked features and a 0/1 label matrix (one-hot for class labels).
+def supervised_inputs(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Checked features (at least 2 rows) and a 0/1 label matrix (one-hot for class labels).
 
-    >>> X, Y = supervised_inputs([[0.0], [1.0]], [3, 5], "demo")
+    >>> X, Y = supervised_inputs([[0.0], [1.0]], [3, 5])
     >>> Y.tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    if y is None:
-        raise ValueError(f"y is required: {method} is a supervised method; call fit(X, y)")
-    X = check_features(X, min_samples=min_samples)
+    X = check_features(X, min_samples=2)
     return X, labels_to_onehot(check_labels(y, X.shape[0]))
 
 

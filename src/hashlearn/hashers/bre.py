@@ -81,11 +81,11 @@ class BRE(BaseHasher):
         self.n_sweeps = n_sweeps
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None) -> BRE:
+    def _learn(self, X: Any, y: Any) -> None:
         """Learn the base points and kernel weights; ``y`` is used by ``BRESupervised``."""
         n_bits = self._validate_n_bits()
         if self.supervised:
-            X, Y = supervised_inputs(X, y, "supervised BRE")
+            X, Y = supervised_inputs(X, y)
         else:
             X, Y = check_features(X, min_samples=2), None
         if not 2 <= int(self.n_train) <= MAX_TRAIN:
@@ -114,7 +114,6 @@ class BRE(BaseHasher):
         W = np.zeros((used.size, n_bits))
         W[where.reshape(base.shape), np.arange(n_bits)[:, None]] = rng.normal(size=base.shape)
         self.projection_ = self._descend(K, W, E, where.reshape(base.shape))
-        return self
 
     def _descend(self, K: np.ndarray, W: np.ndarray, E: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Coordinate descent over the weights; ``E`` becomes the final residual."""

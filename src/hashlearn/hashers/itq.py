@@ -35,7 +35,7 @@ class ITQ(BaseHasher):
         self.n_iter = n_iter
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None) -> ITQ:
+    def _learn(self, X: Any, y: Any) -> None:
         """Learn the PCA projection and the rotation on ``X``."""
         n_bits = self._validate_n_bits()
         X = check_features(X, min_samples=2)
@@ -48,7 +48,6 @@ class ITQ(BaseHasher):
         self.mean_, pcs, _ = top_pca(X, n_bits)
         rotation = itq_rotation((X - self.mean_) @ pcs, self.n_iter, rng)
         self.projection_ = pcs @ rotation
-        return self
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) @ self.projection_

@@ -72,10 +72,10 @@ class ITQCCA(BaseHasher):
         self.n_iter = n_iter
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None) -> ITQCCA:
+    def _learn(self, X: Any, y: Any) -> None:
         """Learn the CCA directions from ``(X, y)`` and the rotation on the embedding."""
         n_bits = self._validate_n_bits()
-        X, Y = supervised_inputs(X, y, "ITQ-CCA")
+        X, Y = supervised_inputs(X, y)
         check_n_bits_at_most(n_bits, X.shape[1], "n_features")
         if not self.reg > 0:
             raise ValueError(f"reg must be > 0, got {self.reg}")
@@ -84,7 +84,6 @@ class ITQCCA(BaseHasher):
         W = W * corr
         rng = np.random.default_rng(self.random_state)
         self.projection_ = W @ itq_rotation((X - self.mean_) @ W, self.n_iter, rng)
-        return self
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) @ self.projection_

@@ -117,10 +117,10 @@ class KSH(BaseHasher):
         self.n_iter = n_iter
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None) -> KSH:
+    def _learn(self, X: Any, y: Any) -> None:
         """Learn anchors, bandwidth and the per-bit kernel weights from ``(X, y)``."""
         n_bits = self._validate_n_bits()
-        X, Y = supervised_inputs(X, y, "KSH")
+        X, Y = supervised_inputs(X, y)
         rng = np.random.default_rng(self.random_state)
         self.n_features_in_ = X.shape[1]
         self.anchors_ = pick_anchors(X, int(self.n_anchors), rng)
@@ -138,7 +138,6 @@ class KSH(BaseHasher):
             weights.append(a)
             R.add(np.where(K @ a >= 0, 1.0, -1.0))
         self.projection_ = np.stack(weights, axis=1)
-        return self
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         K = rbf_features(X, self.anchors_, self.sigma_) - self.kernel_mean_

@@ -35,7 +35,7 @@ class LSH(BaseHasher):
         self.center = center
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None) -> LSH:
+    def _learn(self, X: Any, y: Any) -> None:
         """Draw the projection; only the mean and dimension come from ``X``."""
         n_bits = self._validate_n_bits()
         X = check_features(X)
@@ -43,7 +43,6 @@ class LSH(BaseHasher):
         self.n_features_in_ = X.shape[1]
         self.mean_ = X.mean(axis=0) if self.center else np.zeros(X.shape[1])
         self.projection_ = rng.normal(size=(X.shape[1], n_bits))
-        return self
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) @ self.projection_

@@ -34,14 +34,13 @@ class PCAH(BaseHasher):
         self.n_bits = n_bits
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None) -> PCAH:
+    def _learn(self, X: Any, y: Any) -> None:
         """Learn the mean and principal directions of ``X``."""
         n_bits = self._validate_n_bits()
         X = check_features(X, min_samples=2)
         check_n_bits_at_most(n_bits, X.shape[1], "n_features")
         self.n_features_in_ = X.shape[1]
         self.mean_, self.projection_, _ = top_pca(X, n_bits)
-        return self
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) @ self.projection_

@@ -103,10 +103,10 @@ class SDH(BaseHasher):
         self.sigma = sigma
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None) -> SDH:
+    def _learn(self, X: Any, y: Any) -> None:
         """Learn anchors, bandwidth and the projection from ``(X, y)``."""
         n_bits = self._validate_n_bits()
-        X, Y = supervised_inputs(X, y, "SDH")
+        X, Y = supervised_inputs(X, y)
         rng = np.random.default_rng(self.random_state)
         self.n_features_in_ = X.shape[1]
         self.anchors_ = pick_anchors(X, int(self.n_anchors), rng)
@@ -121,7 +121,6 @@ class SDH(BaseHasher):
             B = dcc_step(B, Y @ W.T + self.nu * (phi @ P), W, int(self.n_dcc_iter))
             P = ridge(phi, B, self.proj_reg)
         self.projection_ = P
-        return self
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         return (rbf_features(X, self.anchors_, self.sigma_) - self.phi_mean_) @ self.projection_

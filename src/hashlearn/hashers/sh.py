@@ -56,7 +56,7 @@ class SH(BaseHasher):
         self.n_bits = n_bits
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None) -> SH:
+    def _learn(self, X: Any, y: Any) -> None:
         """Learn the principal directions, their ranges and the chosen modes."""
         n_bits = self._validate_n_bits()
         X = check_features(X, min_samples=2)
@@ -68,7 +68,6 @@ class SH(BaseHasher):
         ranges = np.maximum(V.max(axis=0) + eps - self.low_, 1e-12)
         self.dims_, modes = smallest_modes(ranges, n_bits)
         self.omega_ = np.pi * modes / ranges[self.dims_]
-        return self
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         V = (X - self.mean_) @ self.pcs_

@@ -30,25 +30,34 @@ val_size : validation rows carved from the training data (fraction or count; Non
     min(1000, 10%)), ignored when ``X_val`` is given to ``fit``. Never the queries.
 optimizer : "lbfgs" (full batch, strong-Wolfe line search) or "adam" (mini-batches of
     ``batch_size``, ``n_epochs`` per W-step, ``learning_rate``) for large training sets.
+    ``n_epochs`` counts the epochs of one W-step; the length of the whole run is
+    ``max_alternations`` (HashNet's and DHN's ``epochs`` count the whole run).
 dtype : "float32" (default) or "float64".
 rescale : the authors' min-max rescaling of the input (UH demo: on; SH demo: off).
 feature_extractor : optional frozen torch module applied to the rows of X first.
 n_threads : torch threads during fit (None: 1 thread when m x D < 2**22, where
     synchronisation costs more than it gains, else torch's setting).
 checkpoint_dir, resume : checkpoint after pre-training and every alternation; with
-    resume=True a run continues from the checkpoint and ends as an uninterrupted run would.
+    resume=True a run continues from the checkpoint and ends as an uninterrupted run would;
+    a checkpoint of other data or settings is refused.
 random_state : seed of the validation split, ITQ rotation and mini-batch shuffling.
+progress : one line per stage on stderr (cost, validation mAP, seconds, time left at most).
+verbose : deprecated alias of ``progress`` (None: not given); where it decides the
+    output, ``fit`` warns with a ``FutureWarning``.
+
+``fit(X, y=None, *, X_val=None, y_val=None)``: ``X_val`` (with ``y_val`` for SH-BDNN)
+replaces the validation rows carved by ``val_size``. After ``fit``, ``history_`` has one
+row per stage (pre-training, then each alternation: cost as "loss", "val_map",
+"seconds"), ``val_scores_`` and ``stage_seconds_`` the same scores and seconds as lists.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
 from hashlearn._registry import register
-from hashlearn._validation import check_labels
 from hashlearn.deep.bdnn.fitting import BDNNBase
 from hashlearn.deep.bdnn.network import identity_decoder
 from hashlearn.deep.bdnn.similarity import make_similarity
@@ -65,6 +74,7 @@ class UHBDNN(BDNNBase):
 
     Examples
     --------
+    >>> import numpy as np
     >>> X = np.random.default_rng(0).random((120, 12))
     >>> model = UHBDNN(n_bits=4, n_pretrain_iter=5, max_alternations=1, random_state=0)
     >>> model.fit(X).encode(X[:3]).shape
@@ -95,7 +105,8 @@ class UHBDNN(BDNNBase):
         checkpoint_dir: Any = None,
         resume: bool = False,
         random_state: Any = None,
-        verbose: bool = False,
+        progress: bool = False,
+        verbose: bool | None = None,
         preset: str = "auto",
         candidates: Any = None,
         race_alternations: int = 1,
@@ -103,14 +114,36 @@ class UHBDNN(BDNNBase):
         n_dcc_sweeps: int = 10,
         val_neighbors: int = 50,
     ):
-        for name, value in locals().items():
-            if name not in ("self", "__class__"):
-                setattr(self, name, value)
-
-    def fit(self, X: Any, y: Any = None, X_val: Any = None) -> UHBDNN:
-        """Train on ``X`` (labels ignored); ``X_val``: explicit validation queries."""
-        self._fit(X, None, X_val, None)
-        return self
+        self.n_bits = n_bits
+        self.hidden_sizes = hidden_sizes
+        self.lambda1 = lambda1
+        self.lambda2 = lambda2
+        self.lambda3 = lambda3
+        self.lambda4 = lambda4
+        self.n_pretrain_iter = n_pretrain_iter
+        self.n_wstep_iter = n_wstep_iter
+        self.max_alternations = max_alternations
+        self.patience = patience
+        self.val_size = val_size
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.learning_rate = learning_rate
+        self.dtype = dtype
+        self.rescale = rescale
+        self.feature_extractor = feature_extractor
+        self.n_threads = n_threads
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.random_state = random_state
+        self.progress = progress
+        self.verbose = verbose
+        self.preset = preset
+        self.candidates = candidates
+        self.race_alternations = race_alternations
+        self.time_budget = time_budget
+        self.n_dcc_sweeps = n_dcc_sweeps
+        self.val_neighbors = val_neighbors
 
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
         return {"decoder": identity_decoder(Xt.shape[1], int(self.n_bits), Xt.dtype)}
@@ -132,6 +165,7 @@ class SHBDNN(BDNNBase):
 
     Examples
     --------
+    >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.random((120, 12)), rng.integers(0, 3, 120)
     >>> model = SHBDNN(n_bits=4, n_pretrain_iter=5, max_alternations=1, random_state=0)
@@ -170,7 +204,8 @@ class SHBDNN(BDNNBase):
         checkpoint_dir: Any = None,
         resume: bool = False,
         random_state: Any = None,
-        verbose: bool = False,
+        progress: bool = False,
+        verbose: bool | None = None,
         preset: str = "auto",
         candidates: Any = None,
         race_alternations: int = 1,
@@ -178,17 +213,36 @@ class SHBDNN(BDNNBase):
         lambda5: float = 1e-2,
         similarity: str = "auto",
     ):
-        for name, value in locals().items():
-            if name not in ("self", "__class__"):
-                setattr(self, name, value)
-
-    def fit(self, X: Any, y: Any = None, X_val: Any = None, y_val: Any = None) -> SHBDNN:
-        """Train on ``X`` with labels ``y`` (1-D classes or 0/1 multi-label matrix)."""
-        self._fit(X, y, X_val, y_val)
-        return self
-
-    def _check_y(self, y: Any, n_samples: int) -> np.ndarray:
-        return check_labels(y, n_samples)
+        self.n_bits = n_bits
+        self.hidden_sizes = hidden_sizes
+        self.lambda1 = lambda1
+        self.lambda2 = lambda2
+        self.lambda3 = lambda3
+        self.lambda4 = lambda4
+        self.n_pretrain_iter = n_pretrain_iter
+        self.n_wstep_iter = n_wstep_iter
+        self.max_alternations = max_alternations
+        self.patience = patience
+        self.val_size = val_size
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.learning_rate = learning_rate
+        self.dtype = dtype
+        self.rescale = rescale
+        self.feature_extractor = feature_extractor
+        self.n_threads = n_threads
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.random_state = random_state
+        self.progress = progress
+        self.verbose = verbose
+        self.preset = preset
+        self.candidates = candidates
+        self.race_alternations = race_alternations
+        self.time_budget = time_budget
+        self.lambda5 = lambda5
+        self.similarity = similarity
 
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
         return {"sim": make_similarity(torch.as_tensor(data["y"]), self.similarity, torch.float64)}

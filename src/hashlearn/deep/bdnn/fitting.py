@@ -6,14 +6,14 @@ import contextlib
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
-from hashlearn._validation import check_features, check_max_abs
-from hashlearn.deep._base import TorchHasher
-from hashlearn.deep.bdnn.checkpoint import fingerprint
+from hashlearn._validation import check_features, check_labels, check_max_abs
+from hashlearn.deep._base import TorchHasher, check_labels_together, check_validation_shape
+from hashlearn.deep.bdnn.deprecated import validation_by_position, warn_verbose
 from hashlearn.deep.bdnn.network import (
     BDNNEncoder,
     hidden_sizes,
@@ -23,13 +23,15 @@ from hashlearn.deep.bdnn.objective import Lambdas
 from hashlearn.deep.bdnn.selection import Entrant, merge_choices, race
 from hashlearn.deep.bdnn.training import CheckpointHook, Problem, Settings, Tracker, alternate
 from hashlearn.deep.bdnn.validation import map_scorer, split_validation
+from hashlearn.deep.checkpoint import fingerprint
 from hashlearn.hashers._pca import itq_rotation, top_pca
 
-_RUN_ONLY = ("verbose", "checkpoint_dir", "resume", "n_threads", "feature_extractor")
+_RUN_ONLY = ("progress", "verbose", "checkpoint_dir", "resume", "n_threads", "feature_extractor")
 PRESETS = ("auto", "paper")
 #: The paper's value of each setting that ``preset="auto"`` may choose.
 PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table", "n_pretrain_iter": 400}
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+BDNN = TypeVar("BDNN", bound="BDNNBase")
 
 
 #: Below this many input entries (m x D), one thread beats two: L-BFGS's many
@@ -92,6 +94,23 @@ class BDNNBase(TorchHasher):
     #: the training rows, which favours settings that over-fit them).
     auto_scores_held_out: bool = False
 
+    def fit(
+        self: BDNN, X: Any, y: Any = None, *legacy: Any, X_val: Any = None, y_val: Any = None
+    ) -> BDNN:
+        """Train on ``X`` (and labels ``y``: SH-BDNN); ``X_val``, ``y_val``: validation rows.
+
+        ``fit(X, y, X_val, y_val)`` (validation rows by position) still works, with a
+        ``FutureWarning``: pass them by keyword.
+        """
+        if legacy:
+            X_val, y_val = validation_by_position(legacy, X_val, y_val)
+        warn_verbose(self)
+        return super().fit(X, y, X_val=X_val, y_val=y_val)
+
+    def _progress(self) -> bool:
+        """``progress``, or the deprecated ``verbose`` where it is given."""
+        return bool(self.progress if self.verbose is None else self.verbose)
+
     def _build_module(self, n_features: int) -> BDNNEncoder:
         chosen = getattr(self, "settings_", {}).get("hidden_sizes", self.hidden_sizes)
         return BDNNEncoder(n_features, self._hidden(chosen), int(self.n_bits))
@@ -135,7 +154,7 @@ class BDNNBase(TorchHasher):
             self.n_epochs,
             self.learning_rate,
             getattr(self, "n_dcc_sweeps", 10),
-            self.verbose,
+            self._progress(),
         )
 
     def _dtype(self) -> torch.dtype:
@@ -156,7 +175,7 @@ class BDNNBase(TorchHasher):
             ]
         return torch.cat(parts).flatten(1).numpy()
 
-    def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> BDNNBase:
+    def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> None:
         n_bits = self._validate_n_bits()
         X = check_features(X, min_samples=2)
         _check_magnitude(X, "X")
@@ -169,35 +188,24 @@ class BDNNBase(TorchHasher):
         self.module_ = net.eval()
         self.val_scores_ = [float(s) for s in tracker.scores]
         self.stage_seconds_ = [float(s) for s in tracker.seconds]
+        self.history_ = tracker.history()
         self.n_alternations_ = len(tracker.scores) - 1
-        return self
-
-    def _check_y(self, y: Any, n_samples: int) -> np.ndarray | None:
-        return None
 
     def _run_params(self) -> dict[str, Any]:
         return {k: v for k, v in self.get_params(deep=False).items() if k not in _RUN_ONLY}
-
-    def _check_y_together(
-        self, y: Any, n_samples: int, y_val: Any, n_val: int
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """``y`` and ``y_val`` checked, then coded together (one code per string class)."""
-        checked, checked_val = self._check_y(y, n_samples), self._check_y(y_val, n_val)
-        if checked is None or checked_val is None or checked.ndim == 2:
-            return checked, checked_val
-        joint = self._check_y(np.concatenate([np.asarray(y), np.asarray(y_val)]), n_samples + n_val)
-        assert joint is not None
-        return joint[:n_samples], joint[n_samples:]
 
     def _split(
         self, X: np.ndarray, y: Any, X_val: Any, y_val: Any, rng: np.random.Generator
     ) -> dict[str, Any]:
         if X_val is not None:
             X_val = check_features(X_val, name="X_val")
+            check_validation_shape(X, X_val)
             _check_magnitude(X_val, "X_val")
-            y, y_val = self._check_y_together(y, X.shape[0], y_val, X_val.shape[0])
+            if not self.supervised:
+                return {"X": X, "y": None, "X_val": X_val, "y_val": None}
+            y, y_val = check_labels_together(y, y_val, X.shape[0], X_val.shape[0])
             return {"X": X, "y": y, "X_val": X_val, "y_val": y_val}
-        y = self._check_y(y, X.shape[0])
+        y = check_labels(y, X.shape[0]) if self.supervised else None
         size = self.val_size if self.val_size is not None else min(1000, round(0.1 * len(X)))
         train, val = split_validation(X.shape[0], size, rng)
         y_train, y_val = (None, None) if y is None else (y[train], y[val])
@@ -267,7 +275,8 @@ class BDNNBase(TorchHasher):
         """Run ``entrant`` to the end, from its checkpoint when resuming."""
         hook = None
         if self.checkpoint_dir is not None:
-            run = fingerprint(key["X"], key["y"], {**key["params"], **entrant.choice})
+            data = [np.asarray(key["X"], np.float64), _as_int64(key["y"])]
+            run = fingerprint(data, {**key["params"], **entrant.choice})
             hook = CheckpointHook(self.checkpoint_dir, run, self.resume)
         resumed = hook.load(entrant.problem, entrant.generator) if hook is not None else None
         return alternate(
@@ -311,6 +320,10 @@ def _check_magnitude(X: np.ndarray, name: str) -> None:
         "standardise or rescale the features"
     )
     check_max_abs(X, MAX_ABS_INPUT, advice, name)
+
+
+def _as_int64(y: Any) -> np.ndarray | None:
+    return None if y is None else np.asarray(y, dtype=np.int64)
 
 
 def _full_candidate(candidate: Any) -> dict[str, Any]:

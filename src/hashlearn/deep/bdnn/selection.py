@@ -79,7 +79,7 @@ def race(
         entrants.append(entrant)
         seconds = time.perf_counter() - tic
         results.append({**choice, "score": entrant.tracker.best_score, "seconds": seconds})
-        if entrant.settings.verbose:
+        if entrant.settings.progress:
             score = entrant.tracker.best_score
             print(f"[bdnn] candidate {choice}: validation {score:.4f}", file=sys.stderr)
     winner = max(entrants, key=lambda e: e.tracker.best_score if e.tracker else -1.0)

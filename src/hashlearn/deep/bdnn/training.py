@@ -17,12 +17,18 @@ from typing import Any
 
 import torch
 
+from hashlearn.deep._base import history_row
 from hashlearn.deep.bdnn.bstep import dcc_bstep, sign_pm
-from hashlearn.deep.bdnn.checkpoint import load_checkpoint, save_checkpoint
 from hashlearn.deep.bdnn.network import BDNNEncoder
 from hashlearn.deep.bdnn.objective import Lambdas, Reconstruction, bdnn_cost
 from hashlearn.deep.bdnn.optimise import adam_step, lbfgs_step
 from hashlearn.deep.bdnn.similarity import Similarity
+from hashlearn.deep.checkpoint import (
+    BDNN_CHECKPOINT,
+    check_same_run,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 
 @dataclass
@@ -38,7 +44,7 @@ class Settings:
     n_epochs: int = 10
     learning_rate: float = 1e-3
     n_dcc_sweeps: int = 10
-    verbose: bool = False
+    progress: bool = False
 
 
 @dataclass
@@ -123,18 +129,23 @@ def w_step(problem: Problem, settings: Settings, n_iter: int, generator: torch.G
 
 @dataclass
 class Tracker:
-    """Validation scores and early stopping (the best state is kept, then restored)."""
+    """Per-stage validation scores, seconds and costs, and early stopping (the best
+    state is kept, then restored)."""
 
     scores: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    costs: list[float | None] = field(default_factory=list)
     best_score: float = -math.inf
     best: dict[str, torch.Tensor] = field(default_factory=dict)
     bad: int = 0
     done: bool = False
 
-    def update(self, score: float, problem: Problem, patience: int, seconds: float) -> None:
+    def update(
+        self, score: float, problem: Problem, patience: int, seconds: float, cost: float
+    ) -> None:
         self.scores.append(score)
         self.seconds.append(seconds)
+        self.costs.append(cost)
         if math.isnan(score) or score > self.best_score:
             self.best_score, self.best, self.bad = score, problem.snapshot(), 0
         else:
@@ -145,10 +156,39 @@ class Tracker:
         return {
             "scores": self.scores,
             "seconds": self.seconds,
+            "costs": self.costs,
             "best_score": self.best_score,
             "bad": self.bad,
             "done": self.done,
         }
+
+    def history(self) -> list[dict[str, Any]]:
+        """The estimator's ``history_``: a row per stage, pre-training (stage 0) first."""
+        stages = zip(self.scores, self.costs, self.seconds, strict=True)
+        return [
+            history_row(
+                "alternation" if stage else "pre-training",
+                stage,
+                None if cost is None else float(cost),
+                None if math.isnan(score) else float(score),
+                float(seconds),
+            )
+            for stage, (score, cost, seconds) in enumerate(stages)
+        ]
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any], best: dict[str, torch.Tensor]) -> Tracker:
+        """The tracker :meth:`meta` saved (checkpoints written before costs were kept: None)."""
+        scores = list(meta["scores"])
+        return cls(
+            scores=scores,
+            seconds=list(meta["seconds"]),
+            costs=list(meta.get("costs", [None] * len(scores))),
+            best_score=float(meta["best_score"]),
+            best=best,
+            bad=int(meta["bad"]),
+            done=bool(meta["done"]),
+        )
 
 
 class CheckpointHook:
@@ -161,29 +201,18 @@ class CheckpointHook:
         tensors = problem.snapshot() | {f"best.{k}": v for k, v in tracker.best.items()}
         tensors["generator"] = generator.get_state()
         meta = tracker.meta() | {"fingerprint": self.fingerprint}
-        save_checkpoint(self.folder, tensors, meta)
+        save_checkpoint(self.folder, BDNN_CHECKPOINT, tensors, meta=meta)
 
     def load(self, problem: Problem, generator: torch.Generator) -> Tracker | None:
-        found = load_checkpoint(self.folder) if self.resume else None
+        found = load_checkpoint(self.folder, BDNN_CHECKPOINT) if self.resume else None
         if found is None:
             return None
-        tensors, meta = found
-        if meta["fingerprint"] != self.fingerprint:
-            raise ValueError(
-                f"checkpoint_dir {self.folder} holds a checkpoint of another run "
-                "(different data or hyper-parameters); use another folder"
-            )
+        tensors, config = found
+        check_same_run(self.folder, config["meta"].get("fingerprint"), self.fingerprint)
         problem.restore(tensors)
         generator.set_state(tensors["generator"])
         best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
-        return Tracker(
-            list(meta["scores"]),
-            list(meta["seconds"]),
-            float(meta["best_score"]),
-            best,
-            int(meta["bad"]),
-            bool(meta["done"]),
-        )
+        return Tracker.from_meta(config["meta"], best)
 
 
 def alternate(
@@ -209,8 +238,7 @@ def alternate(
     if tracker is None:
         tracker, start = Tracker(), time.perf_counter()
         w_step(problem, settings, settings.n_pretrain_iter, generator)
-        tracker.update(score(), problem, settings.patience, time.perf_counter() - start)
-        _report(settings, tracker, problem)
+        _end_stage(problem, settings, tracker, score(), time.perf_counter() - start)
         ran += 1
         if hook is not None:
             hook.save(problem, tracker, generator)
@@ -218,8 +246,7 @@ def alternate(
         start = time.perf_counter()
         problem.b_step(settings.n_dcc_sweeps)
         w_step(problem, settings, settings.n_wstep_iter, generator)
-        tracker.update(score(), problem, settings.patience, time.perf_counter() - start)
-        _report(settings, tracker, problem)
+        _end_stage(problem, settings, tracker, score(), time.perf_counter() - start)
         ran += 1
         if hook is not None:
             hook.save(problem, tracker, generator)
@@ -228,17 +255,20 @@ def alternate(
     return tracker
 
 
+def _end_stage(
+    problem: Problem, settings: Settings, tracker: Tracker, score: float, seconds: float
+) -> None:
+    """Record the stage (its cost on the training rows too) and report it (``progress``)."""
+    with torch.no_grad():
+        cost = float(problem.cost())
+    tracker.update(score, problem, settings.patience, seconds, cost)
+    if settings.progress:
+        print(stage_line(tracker, settings.max_alternations, cost), file=sys.stderr, flush=True)
+
+
 def finished(tracker: Tracker, settings: Settings) -> bool:
     """Early stopping fired, or every alternation ran."""
     return tracker.done or len(tracker.scores) > settings.max_alternations
-
-
-def _report(settings: Settings, tracker: Tracker, problem: Problem) -> None:
-    """One progress line on stderr per stage (``verbose``), with the time left at most."""
-    if settings.verbose:
-        with torch.no_grad():
-            cost = float(problem.cost())
-        print(stage_line(tracker, settings.max_alternations, cost), file=sys.stderr, flush=True)
 
 
 def stage_line(tracker: Tracker, max_alternations: int, cost: float) -> str:

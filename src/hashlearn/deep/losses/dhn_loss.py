@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from hashlearn.deep.losses._pairs import check_pair_inputs, pair_mask, pairwise_nll, similarity
+from hashlearn.deep.losses.base import PairLoss, Reducer, check_choice
 
 QUANTIZATIONS = ("logcosh", "squared")
 
@@ -22,7 +22,7 @@ def log_cosh(x: torch.Tensor) -> torch.Tensor:
     return a + nn.functional.softplus(-2.0 * a) - math.log(2.0)
 
 
-class DHNLoss(nn.Module):
+class DHNLoss(PairLoss):
     """L + lambda Q with L = sum log(1 + e^(x_ij)) - s_ij x_ij, x_ij = scale <h_i, h_j>.
 
     Q = sum_i sum_k log cosh(|h_ik| - 1) (the paper's smooth bimodal-Laplacian
@@ -54,36 +54,22 @@ class DHNLoss(nn.Module):
         self_pairs: bool = False,
         reduction: str = "mean",
     ) -> None:
-        super().__init__()
-        if quantization not in QUANTIZATIONS:
-            raise ValueError(f"quantization must be one of {QUANTIZATIONS}, got {quantization!r}")
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        super().__init__(scale, self_pairs, reduction)
+        check_choice(quantization, "quantization", QUANTIZATIONS)
         if quantization_weight < 0:
             raise ValueError(f"quantization_weight must be >= 0, got {quantization_weight}")
         self.quantization_weight, self.quantization = float(quantization_weight), quantization
-        self.scale, self.self_pairs, self.reduction = float(scale), bool(self_pairs), reduction
+
+    @property
+    def scale(self) -> float:
+        """The inner-product scale (``inner_scale`` of the pair likelihood)."""
+        return self.inner_scale
 
     def quantization_terms(self, codes: torch.Tensor) -> torch.Tensor:
         """Per-entry quantization penalty, shape of ``codes``."""
         gap = codes.abs() - 1.0
         return log_cosh(gap) if self.quantization == "logcosh" else gap * gap
 
-    def forward(
-        self,
-        codes: torch.Tensor,
-        labels: torch.Tensor,
-        reference_codes: torch.Tensor | None = None,
-        reference_labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        ref, ref_labels, intra = check_pair_inputs(codes, labels, reference_codes, reference_labels)
-        s = similarity(labels, ref_labels).to(codes.dtype)
-        mask = pair_mask(s.shape[0], s.shape[1], intra, self.self_pairs, s.device)
-        pairs = mask.to(codes.dtype) * pairwise_nll(self.scale * codes @ ref.T, s)
-        quant = self.quantization_terms(codes)
-        lam = self.quantization_weight
-        if self.reduction == "none":
-            return pairs.sum(1) + lam * quant.sum(1)
-        if self.reduction == "sum":
-            return pairs.sum() + lam * quant.sum()
-        return pairs.sum() / mask.sum().clamp(min=1) + lam * quant.mean()
+    def code_penalty(self, codes: torch.Tensor, reduce: Reducer) -> torch.Tensor:
+        """lambda times the reduced quantization term."""
+        return self.quantization_weight * reduce(self.quantization_terms(codes))

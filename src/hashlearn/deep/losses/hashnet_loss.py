@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from hashlearn.deep.losses._pairs import (
-    check_pair_inputs,
-    jaccard,
-    pair_mask,
-    pairwise_nll,
-    similarity,
-    squared_cosine,
-)
+from hashlearn.deep.losses._pairs import jaccard, squared_cosine
+from hashlearn.deep.losses.base import PairLoss, check_choice
 
 WEIGHTINGS = ("paper", "caffe", "none")
 SIMILARITY_WEIGHTS = ("jaccard", "caffe_cos2", None)
-REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check(value: object, name: str, allowed: tuple[object, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
-
-class HashNetLoss(nn.Module):
+class HashNetLoss(PairLoss):
     """Weighted maximum likelihood of pair similarity, l_ij = log(1+e^x) - s_ij x.
 
     x_ij = alpha <h_i, h_j>. Each pair has weight w_ij = c_ij * b_ij where
@@ -48,9 +35,7 @@ class HashNetLoss(nn.Module):
     reduction : "mean" (weighted sum / number of pairs; for "caffe" / (class_num |S1| + |S0|)
         as the caffe code), "sum", or "none" (per batch row sums, shape (n,)).
 
-    ``forward(codes, labels, reference_codes=None, reference_labels=None)`` pairs
-    each batch row with each reference row (a memory bank or codes gathered from
-    other ranks) or, without a reference, with the other rows of the batch.
+    ``forward`` is :class:`~hashlearn.deep.losses.base.PairLoss`'s, with x = alpha <h_i, h_j>.
 
     Examples
     --------
@@ -70,17 +55,34 @@ class HashNetLoss(nn.Module):
         self_pairs: bool = False,
         reduction: str = "mean",
     ) -> None:
-        super().__init__()
-        _check(weighting, "weighting", WEIGHTINGS)
-        _check(similarity_weight, "similarity_weight", SIMILARITY_WEIGHTS)
-        _check(reduction, "reduction", REDUCTIONS)
         if int(n_bits) < 1:
             raise ValueError(f"n_bits must be >= 1, got {n_bits}")
+        alpha = 10.0 / int(n_bits) if alpha is None else float(alpha)
+        super().__init__(alpha, self_pairs, reduction)
+        check_choice(weighting, "weighting", WEIGHTINGS)
+        check_choice(similarity_weight, "similarity_weight", SIMILARITY_WEIGHTS)
         self.n_bits = int(n_bits)
-        self.alpha = 10.0 / self.n_bits if alpha is None else float(alpha)
         self.weighting, self.class_num = weighting, float(class_num)
-        self.similarity_weight, self.self_pairs = similarity_weight, bool(self_pairs)
-        self.reduction = reduction
+        self.similarity_weight = similarity_weight
+
+    @property
+    def alpha(self) -> float:
+        """The sigmoid scale (``inner_scale`` of the pair likelihood)."""
+        return self.inner_scale
+
+    def check_codes(self, codes: torch.Tensor) -> None:
+        if codes.shape[1] != self.n_bits:
+            raise ValueError(
+                f"codes have {codes.shape[1]} bits (columns) but this HashNetLoss was built "
+                f"with n_bits={self.n_bits}; build it with n_bits={codes.shape[1]} or feed "
+                f"{self.n_bits}-bit codes"
+            )
+
+    def weigh_pairs(
+        self, s: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor, ref_labels: torch.Tensor
+    ) -> torch.Tensor:
+        c = self._label_weight(labels, ref_labels, s).to(s.dtype)
+        return self.pair_weights(s, c, mask)
 
     def pair_weights(self, s: torch.Tensor, c: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """w_ij (zero outside ``mask``) for similarity ``s`` and label weight ``c``."""
@@ -94,33 +96,12 @@ class HashNetLoss(nn.Module):
             balance = torch.ones_like(s)
         return balance * (s * c + (1 - s)) * mask
 
-    def forward(
-        self,
-        codes: torch.Tensor,
-        labels: torch.Tensor,
-        reference_codes: torch.Tensor | None = None,
-        reference_labels: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        ref, ref_labels, intra = check_pair_inputs(codes, labels, reference_codes, reference_labels)
-        if codes.shape[1] != self.n_bits:
-            raise ValueError(
-                f"codes have {codes.shape[1]} bits (columns) but this HashNetLoss was built "
-                f"with n_bits={self.n_bits}; build it with n_bits={codes.shape[1]} or feed "
-                f"{self.n_bits}-bit codes"
-            )
-        s = similarity(labels, ref_labels).to(codes.dtype)
-        c = self._label_weight(labels, ref_labels, s).to(codes.dtype)
-        mask = pair_mask(s.shape[0], s.shape[1], intra, self.self_pairs, s.device).to(s.dtype)
-        w = self.pair_weights(s, c, mask)
-        losses = w * pairwise_nll(self.alpha * codes @ ref.T, s)
-        if self.reduction == "none":
-            return losses.sum(1)
-        if self.reduction == "sum":
-            return losses.sum()
-        if self.weighting == "caffe":
-            n1 = (s * mask).sum()
-            return losses.sum() / (self.class_num * n1 + mask.sum() - n1).clamp(min=1)
-        return losses.sum() / mask.sum().clamp(min=1)
+    def pair_count(self, s: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The number of pairs; for "caffe" class_num |S1| + |S0| (the caffe code's)."""
+        if self.weighting != "caffe":
+            return super().pair_count(s, mask)
+        n1 = (s * mask).sum()
+        return (self.class_num * n1 + mask.sum() - n1).clamp(min=1)
 
     def _label_weight(
         self, labels: torch.Tensor, ref_labels: torch.Tensor, s: torch.Tensor

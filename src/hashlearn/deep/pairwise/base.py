@@ -1,5 +1,9 @@
 """The shared fit of ``hashnet`` and ``dhn``: feature vectors or images, end to end.
 
+:class:`PairwiseHasher` trains a network with a pairwise loss
+(:mod:`hashlearn.deep.losses`) in :func:`~hashlearn.deep.training.train_hashing`;
+a subclass gives its loss (``_make_loss``) and its hash layer's settings.
+
 Input decides the network (``backbone="auto"``): 2-D feature rows train an MLP
 head (:class:`~hashlearn.deep.backbones.FeatureMLP`), uint8 images (N, H, W, 3)
 train a pretrained CNN with the MLP and the hash layer on top, as deep as
@@ -17,8 +21,15 @@ import torch
 from torch import nn
 
 from hashlearn._validation import check_features, check_float32_range, check_labels
-from hashlearn.deep._base import TorchHasher, default_device
+from hashlearn.deep._base import (
+    TorchHasher,
+    check_labels_together,
+    check_validation_shape,
+    default_device,
+    history_row,
+)
 from hashlearn.deep.backbones import FeatureMLP
+from hashlearn.deep.checkpoint import fingerprint
 from hashlearn.deep.heads import HashHead
 from hashlearn.deep.training import HashingNetwork, TrainConfig, train_hashing
 
@@ -42,6 +53,23 @@ AUTO_SETTINGS: dict[str, dict[str, Any]] = {
     },
 }
 AUTO_KEYS = tuple(AUTO_SETTINGS["features"])
+#: Parameters that do not change what a run computes, left out of its checkpoint
+#: fingerprint: a checkpoint resumes with more ``epochs`` (a longer run).
+RUN_ONLY = ("epochs", "progress", "checkpoint_dir", "checkpoint_every", "resume", "device")
+
+
+def validation_count(val_size: float, n_samples: int) -> int:
+    """Rows of ``n_samples`` that ``val_size`` (a fraction in [0, 1)) carves for validation.
+
+    >>> validation_count(0.1, 25)
+    2
+    """
+    if not 0 <= float(val_size) < 1:
+        raise ValueError(
+            f"val_size must be a fraction in [0, 1), got {val_size}; "
+            "or pass validation rows to fit(X, y, X_val=..., y_val=...)"
+        )
+    return round(float(val_size) * n_samples)
 
 
 def _is_image_input(X: Any) -> bool:
@@ -99,7 +127,9 @@ class PairwiseHasher(TorchHasher):
             for key in AUTO_KEYS
         }
 
-    def _config(self, seed: int, settings: dict[str, Any], precision: str) -> TrainConfig:
+    def _config(
+        self, seed: int, settings: dict[str, Any], precision: str, n_val: int, run: str | None
+    ) -> TrainConfig:
         lr_step = settings["lr_step"]
         return TrainConfig(
             epochs=int(settings["epochs"]),
@@ -110,35 +140,28 @@ class PairwiseHasher(TorchHasher):
             hash_lr_mult=float(self.hash_lr_mult),
             pretrained_lr_mult=float(settings["pretrained_lr_mult"]),
             lr_step=None if lr_step is None else int(lr_step),
-            select="best" if self.val_size else "last",
+            select="best" if n_val else "last",
             checkpoint_dir=self.checkpoint_dir,
             checkpoint_every=int(self.checkpoint_every),
             resume=bool(self.resume),
             progress=bool(self.progress),
             seed=seed,
             precision=precision,
+            run_fingerprint=run,
         )
 
-    def fit(self, X: Any, y: Any) -> PairwiseHasher:
-        """Train on features (n, d) or uint8 images (n, H, W, 3) with labels ``y``.
-
-        ``y``: 1-D class labels or a 2-D 0/1 multi-label matrix.
-        """
+    def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> None:
+        """Train on features (n, d) or uint8 images (n, H, W, 3) with labels ``y``
+        (1-D class labels or a 2-D 0/1 multi-label matrix); select the epoch on
+        ``X_val``, ``y_val`` or on ``val_size`` of the rows of ``X``."""
         self._validate_n_bits()
         backbone = self._resolve_backbone(X)
-        if backbone == FEATURES:
-            X = check_float32_range(check_features(X)).astype(np.float32)
-        else:
-            from hashlearn.data.cnn import check_images
-
-            X = check_images(X, "X")
-        y = check_labels(y, X.shape[0])
+        X = self._check_rows(X, backbone, "X")
         seed = 0 if self.random_state is None else int(self.random_state)
-        if not 0 <= float(self.val_size) < 1:
-            raise ValueError(f"val_size must be in [0, 1), got {self.val_size}")
-        n_val = round(float(self.val_size) * len(X))
-        perm = np.random.default_rng(seed).permutation(len(X))
-        order = np.concatenate([perm[n_val:], perm[:n_val]])
+        if X_val is None:
+            X, y, n_val = self._carve_validation(X, check_labels(y, X.shape[0]), seed)
+        else:
+            X, y, n_val = self._append_validation(X, y, X_val, y_val, backbone, seed)
         torch.manual_seed(seed)
         self.backbone_ = backbone
         kind = "features" if backbone == FEATURES else "images"
@@ -147,18 +170,51 @@ class PairwiseHasher(TorchHasher):
         network = self._build_module(n_features)
         network.to(torch.device(self.device) if self.device else default_device())
         precision = "float32" if kind == "features" else self._resolved_precision(network)
-        cfg = self._config(seed, settings, precision)
+        run = self._run_fingerprint(X, y, n_val)
+        cfg = self._config(seed, settings, precision, n_val, run)
         if kind == "features":
-            state = self._train_features(network, X[order], y[order], n_val, cfg)
+            state = self._train_features(network, X, y, n_val, cfg)
         else:
-            state = self._train_images(network, X[order], y[order], n_val, cfg)
+            state = self._train_images(network, X, y, n_val, cfg)
         self.settings_ = {**settings, "backbone": backbone, "precision": precision}
-        self.history_ = [dict(row) for row in state["history"]]
+        self.history_ = [history_row("epoch", **row) for row in state["history"]]
         self.best_epoch_ = int(state["best_epoch"])
         self.n_features_in_ = n_features
         self.input_shape_ = [int(n) for n in X.shape[1:]]
         self.module_ = network.cpu().eval()
-        return self
+
+    def _check_rows(self, X: Any, backbone: str, name: str) -> np.ndarray:
+        if backbone == FEATURES:
+            return check_float32_range(check_features(X, name=name)).astype(np.float32)
+        from hashlearn.data.cnn import check_images
+
+        return check_images(X, name)
+
+    def _carve_validation(
+        self, X: np.ndarray, y: np.ndarray, seed: int
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Rows shuffled by ``seed``, the last ``val_size`` of them for validation."""
+        n_val = validation_count(self.val_size, len(X))
+        perm = np.random.default_rng(seed).permutation(len(X))
+        order = np.concatenate([perm[n_val:], perm[:n_val]])
+        return X[order], y[order], n_val
+
+    def _append_validation(
+        self, X: np.ndarray, y: Any, X_val: Any, y_val: Any, backbone: str, seed: int
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """All rows of ``X`` (shuffled by ``seed``) train, then ``X_val`` validates."""
+        X_val = self._check_rows(X_val, backbone, "X_val")
+        check_validation_shape(X, X_val)
+        y, y_val = check_labels_together(y, y_val, len(X), len(X_val))
+        perm = np.random.default_rng(seed).permutation(len(X))
+        return np.concatenate([X[perm], X_val]), np.concatenate([y[perm], y_val]), len(X_val)
+
+    def _run_fingerprint(self, X: np.ndarray, y: np.ndarray, n_val: int) -> str | None:
+        """The checkpoint fingerprint of this run (None without ``checkpoint_dir``)."""
+        if self.checkpoint_dir is None:
+            return None
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in RUN_ONLY}
+        return fingerprint([X, y], {**params, "n_validation_rows": n_val})
 
     def _resolved_precision(self, network: nn.Module) -> str:
         from hashlearn._precision import resolve_precision
