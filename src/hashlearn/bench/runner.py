@@ -212,7 +212,10 @@ def run_benchmark(
     subset : run on the first rows of each part only (a quick look, recorded in the
         header as ``subset``; None: the full protocol).
 
-    Returns ``{"records": [...], "published": [...], "environment": {...}}``.
+    Returns
+    -------
+    dict
+        ``{"records": [...], "published": [...], "environment": {...}}``.
     """
     for method in methods:
         hashlearn._registry.get_method(method)

@@ -64,6 +64,10 @@ def split_ids(ids: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
 class FlatIndex:
     """Exact k-nearest-neighbour and radius search over packed binary codes.
 
+    Results are exact and ties are broken by (distance, id). Without explicit
+    ids, an item's id is its insertion rank and no id array is stored. Items
+    may also carry names (``add(codes, names=...)``), e.g. file names.
+
     Parameters
     ----------
     n_bits : code length; codes are packed ``uint8`` of shape ``(n, ceil(n_bits / 8))``
@@ -71,10 +75,6 @@ class FlatIndex:
     model_fingerprint : the fingerprint of the model that made the codes
         (:func:`hashlearn.fingerprint.model_fingerprint`), saved with the index;
         searches with queries of another model are then refused.
-
-    Results are exact and ties are broken by (distance, id). Without explicit
-    ids, an item's id is its insertion rank and no id array is stored. Items
-    may also carry names (``add(codes, names=...)``), e.g. file names.
 
     Examples
     --------

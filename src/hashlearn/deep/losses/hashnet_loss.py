@@ -25,6 +25,8 @@ class HashNetLoss(PairLoss):
       4 (y_i.y_j)^2/(|y_i|^2|y_j|^2) (the caffe code's gradient factor, here in
       the forward value too), None = 1. With 1-D labels "jaccard" is 1.
 
+    ``forward`` is :class:`~hashlearn.deep.losses.base.PairLoss`'s, with x = alpha <h_i, h_j>.
+
     Parameters
     ----------
     n_bits : code length: the codes must have n_bits columns (a clear error
@@ -34,8 +36,6 @@ class HashNetLoss(PairLoss):
     self_pairs : keep the i == j pairs when pairs are intra-batch.
     reduction : "mean" (weighted sum / number of pairs; for "caffe" / (class_num |S1| + |S0|)
         as the caffe code), "sum", or "none" (per batch row sums, shape (n,)).
-
-    ``forward`` is :class:`~hashlearn.deep.losses.base.PairLoss`'s, with x = alpha <h_i, h_j>.
 
     Examples
     --------
