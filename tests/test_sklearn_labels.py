@@ -71,3 +71,10 @@ def test_metrics_refuse_strings_against_numbers():
     q = _codes(3)
     with pytest.raises(TypeError, match="must be labels of the same kind"):
         mean_average_precision(q, q, ["a", "b", "a"], [0, 1, 0], n_bits=8)
+
+
+def test_validation_labels_of_another_kind_than_y_are_refused():
+    X, y = _data()
+    model = hashlearn.create("sh-bdnn", n_bits=8, random_state=0, **TINY["sh-bdnn"])
+    with pytest.raises(TypeError, match="y .* and y_val .* must be labels of the same kind"):
+        model.fit(X, y, X_val=X[:30], y_val=NAMES[y[:30]])

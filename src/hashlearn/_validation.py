@@ -221,39 +221,43 @@ def check_labels(y: Any, n_samples: int, name: str = "y", *, encode: bool = True
 
 
 def check_label_pair(
-    query_labels: Any, db_labels: Any, n_queries: int, n_db: int
+    query_labels: Any,
+    db_labels: Any,
+    n_queries: int,
+    n_db: int,
+    names: tuple[str, str] = ("query_labels", "db_labels"),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Check query and database labels (:func:`check_labels`) that are compared with each other.
+    """Check two sets of labels (:func:`check_labels`) that are compared with each other.
 
-    Both must be of one kind (1-D numbers, 1-D strings or objects, or 2-D
-    matrices with as many columns). Strings and objects are encoded together,
-    so that equal labels get equal codes.
+    Query and database labels of a metric, or the training and validation
+    labels of a fit (``names=("y", "y_val")``). Both must be of one kind (1-D
+    numbers, 1-D strings or objects, or 2-D matrices with as many columns).
+    Strings and objects are encoded together, so that equal labels get equal codes.
 
     >>> q, db = check_label_pair(["cat"], ["dog", "cat"], 1, 2)
     >>> q.tolist(), db.tolist()
     ([0], [1, 0])
     """
-    qy = check_labels(query_labels, n_queries, "query_labels", encode=False)
-    dby = check_labels(db_labels, n_db, "db_labels", encode=False)
+    first, second = names
+    qy = check_labels(query_labels, n_queries, first, encode=False)
+    dby = check_labels(db_labels, n_db, second, encode=False)
     if qy.ndim != dby.ndim:
-        raise ValueError(
-            f"query_labels is {qy.ndim}-D but db_labels is {dby.ndim}-D; use the same kind"
-        )
+        raise ValueError(f"{first} is {qy.ndim}-D but {second} is {dby.ndim}-D; use the same kind")
     if qy.ndim == 2:
         if qy.shape[1] != dby.shape[1]:
             raise ValueError(
-                f"query_labels has {qy.shape[1]} label columns but db_labels has {dby.shape[1]}"
+                f"{first} has {qy.shape[1]} label columns but {second} has {dby.shape[1]}"
             )
         return qy, dby
     named = [kind in NON_NUMERIC_KINDS for kind in (qy.dtype.kind, dby.dtype.kind)]
     if named[0] != named[1]:
         raise TypeError(
-            f"query_labels (dtype {qy.dtype}) and db_labels (dtype {dby.dtype}) must be labels "
+            f"{first} (dtype {qy.dtype}) and {second} (dtype {dby.dtype}) must be labels "
             "of the same kind: both numbers, or both strings or objects"
         )
     if not named[0]:
         return qy, dby
-    codes = class_codes(np.concatenate([qy, dby]), "query_labels and db_labels")
+    codes = class_codes(np.concatenate([qy, dby]), f"{first} and {second}")
     return codes[: len(qy)], codes[len(qy) :]
 
 

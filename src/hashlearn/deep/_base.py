@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from hashlearn._validation import check_float32_range, check_labels
+from hashlearn._validation import check_float32_range
 from hashlearn.base import BaseHasher
 from hashlearn.persistence import ModelFileError
 
@@ -66,22 +66,6 @@ def check_validation_shape(X: np.ndarray, X_val: np.ndarray) -> None:
             f"X_val rows have shape {X_val.shape[1:]}, X rows {X.shape[1:]}: "
             "give validation rows like the training rows"
         )
-
-
-def check_labels_together(
-    y: Any, y_val: Any, n_samples: int, n_val: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """``y`` and ``y_val`` checked, then coded together (one code per string class in both).
-
-    >>> y, y_val = check_labels_together(["b", "c"], ["a"], 2, 1)
-    >>> y.tolist(), y_val.tolist()
-    ([1, 2], [0])
-    """
-    checked, checked_val = check_labels(y, n_samples), check_labels(y_val, n_val, "y_val")
-    if checked.ndim == 2:
-        return checked, checked_val
-    joint = check_labels(np.concatenate([np.asarray(y), np.asarray(y_val)]), n_samples + n_val)
-    return joint[:n_samples], joint[n_samples:]
 
 
 def default_device() -> torch.device:

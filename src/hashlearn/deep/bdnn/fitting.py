@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
-from hashlearn._validation import check_features, check_labels, check_max_abs
-from hashlearn.deep._base import TorchHasher, check_labels_together, check_validation_shape
+from hashlearn._validation import check_features, check_label_pair, check_labels, check_max_abs
+from hashlearn.deep._base import TorchHasher, check_validation_shape
 from hashlearn.deep.bdnn.deprecated import validation_by_position, warn_verbose
 from hashlearn.deep.bdnn.network import (
     BDNNEncoder,
@@ -203,7 +203,7 @@ class BDNNBase(TorchHasher):
             _check_magnitude(X_val, "X_val")
             if not self.supervised:
                 return {"X": X, "y": None, "X_val": X_val, "y_val": None}
-            y, y_val = check_labels_together(y, y_val, X.shape[0], X_val.shape[0])
+            y, y_val = check_label_pair(y, y_val, X.shape[0], X_val.shape[0], ("y", "y_val"))
             return {"X": X, "y": y, "X_val": X_val, "y_val": y_val}
         y = check_labels(y, X.shape[0]) if self.supervised else None
         size = self.val_size if self.val_size is not None else min(1000, round(0.1 * len(X)))

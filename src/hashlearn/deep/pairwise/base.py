@@ -20,10 +20,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from hashlearn._validation import check_features, check_float32_range, check_labels
+from hashlearn._validation import (
+    check_features,
+    check_float32_range,
+    check_label_pair,
+    check_labels,
+)
 from hashlearn.deep._base import (
     TorchHasher,
-    check_labels_together,
     check_validation_shape,
     default_device,
     history_row,
@@ -205,7 +209,7 @@ class PairwiseHasher(TorchHasher):
         """All rows of ``X`` (shuffled by ``seed``) train, then ``X_val`` validates."""
         X_val = self._check_rows(X_val, backbone, "X_val")
         check_validation_shape(X, X_val)
-        y, y_val = check_labels_together(y, y_val, len(X), len(X_val))
+        y, y_val = check_label_pair(y, y_val, len(X), len(X_val), ("y", "y_val"))
         perm = np.random.default_rng(seed).permutation(len(X))
         return np.concatenate([X[perm], X_val]), np.concatenate([y[perm], y_val]), len(X_val)
 
