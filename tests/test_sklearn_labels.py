@@ -76,5 +76,5 @@ def test_metrics_refuse_strings_against_numbers():
 def test_validation_labels_of_another_kind_than_y_are_refused():
     X, y = _data()
     model = hashlearn.create("sh-bdnn", n_bits=8, random_state=0, **TINY["sh-bdnn"])
-    with pytest.raises(TypeError, match="y .* and y_val .* must be labels of the same kind"):
+    with pytest.raises(TypeError, match=r"y .* and y_val .* must be labels of the same kind"):
         model.fit(X, y, X_val=X[:30], y_val=NAMES[y[:30]])
