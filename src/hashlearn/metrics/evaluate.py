@@ -106,11 +106,14 @@ def evaluate_codes(
     n_bits: int,
     relevance: Any = None,
     metrics: Any = ("map", "precision_at_radius_2"),
+    exclude_self: bool = False,
 ) -> dict[str, float]:
     """Compute several metrics with one pass over the database per query chunk.
 
     Returns a dict ``{canonical name: value}`` in the order of ``metrics`` (names
     and aliases in the module docstring; two names of one metric give one entry).
+    ``exclude_self=True`` (the queries are the database) leaves each query out of
+    its own ranking, as :func:`~hashlearn.metrics.mean_average_precision` does.
 
     Examples
     --------
@@ -124,7 +127,7 @@ def evaluate_codes(
     specs = {canonical_metric_name(name): parse_metric(name) for name in metrics}
     if not specs:
         raise ValueError("metrics is empty: name at least one metric")
-    ev = evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance)
+    ev = evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance, exclude_self)
     ranked = [s for s in specs.values() if not isinstance(s, RadiusSpec)]
     stable_ks = sorted({ev.clip_k(s.topk) for s in ranked if s.ties == "stable"})
     avg_ks = sorted({ev.clip_k(s.topk) for s in ranked if s.ties == "average"})

@@ -26,10 +26,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from hashlearn.codes import pack_bits
-from hashlearn.metrics._engine import evaluation, mean_of
-from hashlearn.metrics.evaluate import parse_metric
-from hashlearn.metrics.radius import RadiusSpec
-from hashlearn.metrics.ranking import _run
+from hashlearn.metrics.evaluate import canonical_metric_name, evaluate_codes, parse_metric
 from hashlearn.packbits import PackBits
 
 
@@ -40,11 +37,10 @@ def leave_one_out_score(codes: np.ndarray, labels: Any, n_bits: int, metric: str
     >>> leave_one_out_score(codes, ["a", "b", "b"], n_bits=2)
     0.3333333333333333
     """
-    spec = parse_metric(metric)
-    ev = evaluation(codes, codes, labels, labels, n_bits, None, exclude_self=True)
-    if isinstance(spec, RadiusSpec):
-        return mean_of(np.concatenate([spec.values(chunk) for chunk in ev.chunks()]))
-    return _run(ev, spec)
+    scores = evaluate_codes(
+        codes, codes, labels, labels, n_bits=n_bits, metrics=[metric], exclude_self=True
+    )
+    return scores[canonical_metric_name(metric)]
 
 
 def _bits(estimator: Any, X: Any) -> np.ndarray:
