@@ -13,6 +13,8 @@ from hashlearn._validation import (
     check_n_bits,
     check_positive_int,
 )
+from hashlearn.bench.curves import precision_at_n_cutoffs
+from hashlearn.bench.data import Subset
 from hashlearn.codes import unpack_bits
 from hashlearn.index import FlatIndex, MultiIndexHashing
 from hashlearn.metrics import (
@@ -81,6 +83,10 @@ INTEGER_ARGUMENTS = [
     ("radius", lambda v, _: recall_at_radius(*LABELS, n_bits=8, radius=v)),
     ("chunk", lambda v, _: evaluate_in_chunks(*LABELS, n_bits=8, chunk=v)),
     ("chunk", _encode),
+    ("n_db", lambda v, _: precision_at_n_cutoffs(v)),
+    ("max_n", lambda v, _: precision_at_n_cutoffs(100, max_n=v)),
+    ("max_queries", lambda v, _: Subset(max_queries=v)),
+    ("max_database", lambda v, _: Subset(max_database=v)),
 ]
 IDS = [f"{name}-{i}" for i, (name, _) in enumerate(INTEGER_ARGUMENTS)]
 

@@ -25,15 +25,6 @@ def test_cutoffs_rise_from_1_to_the_smaller_of_database_and_maximum(n_db, top):
     assert cutoffs == sorted(set(cutoffs))
 
 
-@pytest.mark.parametrize(
-    ("n_db", "max_n", "named"),
-    [(0, 10, "n_db"), (True, 10, "n_db"), (10, 0, "max_n"), (10, 2.5, "max_n")],
-)
-def test_cutoffs_reject_bad_sizes_naming_the_argument(n_db, max_n, named):
-    with pytest.raises(ValueError, match=f"^{named} must be"):
-        curves.precision_at_n_cutoffs(n_db, max_n)
-
-
 def test_precision_at_n_names_evaluate_to_the_precision_at_k_curve():
     q, db, yq, ydb = _codes()
     values = evaluate_codes(

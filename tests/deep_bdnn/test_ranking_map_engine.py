@@ -1,9 +1,5 @@
 """BDNN's early-stopping score is the metrics engine's standard mAP of the signs."""
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -104,10 +100,5 @@ def test_map_scorer_scores_the_signs_of_the_encoder_through_the_engine():
     assert score() == mean_average_precision(*packed, y_val, y_db, n_bits=6, preset="standard")
 
 
-def test_scoring_in_a_fresh_process_keeps_one_torch_thread():
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    env.pop("NUMBA_NUM_THREADS", None)
-    out = subprocess.run(
-        [sys.executable, "-c", FRESH_PROCESS], capture_output=True, text=True, check=True, env=env
-    )
-    assert out.stdout.strip() == "1"
+def test_scoring_in_a_fresh_process_keeps_one_torch_thread(run_with_one_omp_thread):
+    assert run_with_one_omp_thread(FRESH_PROCESS) == "1"

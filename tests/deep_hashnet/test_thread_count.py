@@ -1,9 +1,5 @@
 """A training run keeps the torch thread count it was given when numba starts its pool."""
 
-import os
-import subprocess
-import sys
-
 import torch
 
 from hashlearn._threads import torch_threads_kept
@@ -27,10 +23,5 @@ def test_the_block_restores_torch_threads():
     assert torch.get_num_threads() == before
 
 
-def test_validation_map_in_a_fresh_process_keeps_one_thread():
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    env.pop("NUMBA_NUM_THREADS", None)
-    out = subprocess.run(
-        [sys.executable, "-c", FRESH_PROCESS], capture_output=True, text=True, check=True, env=env
-    )
-    assert out.stdout.strip() == "1"
+def test_validation_map_in_a_fresh_process_keeps_one_thread(run_with_one_omp_thread):
+    assert run_with_one_omp_thread(FRESH_PROCESS) == "1"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hashlearn._validation import check_positive_int
 from hashlearn.metrics.evaluate import parse_metric
 from hashlearn.metrics.radius import RadiusSpec
 from hashlearn.metrics.ranking import PrecisionSpec
@@ -32,11 +33,7 @@ def precision_at_n_cutoffs(n_db: int, max_n: int = MAX_CUTOFF) -> list[int]:
     >>> precision_at_n_cutoffs(250)
     [1, 5, 10, 20, 50, 100, 200, 250]
     """
-    if isinstance(n_db, bool) or not isinstance(n_db, int) or n_db < 1:
-        raise ValueError(f"n_db must be the database size, a positive integer; got {n_db!r}")
-    if isinstance(max_n, bool) or not isinstance(max_n, int) or max_n < 1:
-        raise ValueError(f"max_n must be a positive integer, got {max_n!r}")
-    top = min(n_db, max_n)
+    top = min(check_positive_int(n_db, "n_db"), check_positive_int(max_n, "max_n"))
     steps = range(CUTOFF_STEP, top + 1, CUTOFF_STEP)
     return sorted({*(n for n in SMALL_CUTOFFS if n < top), *steps, top})
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from hashlearn._validation import check_positive_int
+
 BUILTIN = ("digits",)
 IMAGES = "images"
 """``features=IMAGES``: the protocol's raw uint8 images, for end-to-end deep methods."""
@@ -41,9 +43,8 @@ class Subset:
 
     def __post_init__(self) -> None:
         for name, limit in asdict(self).items():
-            positive = isinstance(limit, (int, np.integer)) and not isinstance(limit, bool)
-            if limit is not None and not (positive and limit >= 1):
-                raise ValueError(f"{name}: expected a positive number of rows, got {limit!r}")
+            if limit is not None:
+                check_positive_int(limit, name)
 
     def first(self, part: str, indices: np.ndarray) -> np.ndarray:
         """The first rows of ``part`` ("query", "train", "database"; others are kept whole)."""

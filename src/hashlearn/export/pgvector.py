@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from hashlearn._validation import check_n_bits, check_packed
+from hashlearn._validation import check_n_bits, check_packed, check_positive_int
 from hashlearn.codes import unpack_bits
 
 
@@ -128,8 +128,7 @@ def search_codes(
     sql = _sql()
     n_bits = check_n_bits(n_bits)
     query_codes = check_packed(query_codes, n_bits, "query_codes")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    k = check_positive_int(k, "k")
     distances = np.full((query_codes.shape[0], k), -1, dtype=np.int32)
     ids = np.full((query_codes.shape[0], k), -1, dtype=np.int64)
     order = ", id" if exact else ""  # a second sort key would bypass the HNSW index

@@ -105,7 +105,7 @@ class APSpec:
         return ap
 
 
-def _run(ev: Ranked, spec: Any) -> float:
+def score_ranking(ev: Ranked, spec: Any) -> float:
     """Evaluate one spec with a cut-off (APSpec or PrecisionSpec) over all chunks of ``ev``
     (in memory, or streamed: ``hashlearn.scale.streaming_map``)."""
     k = (ev.clip_k(spec.topk),)
@@ -170,7 +170,7 @@ def mean_average_precision(
     """
     spec = APSpec.build(topk, ties, empty, preset, normalize, interpolation)
     args = (query_codes, db_codes, query_labels, db_labels, n_bits, relevance, exclude_self)
-    return _run(evaluation(*args), spec)
+    return score_ranking(evaluation(*args), spec)
 
 
 @dataclass(frozen=True)
@@ -211,4 +211,4 @@ def precision_at_k(
     """
     spec = PrecisionSpec(check_positive_int(k, "k"), check_choice(ties, "ties", TIES))
     args = (query_codes, db_codes, query_labels, db_labels, n_bits, relevance, exclude_self)
-    return _run(evaluation(*args), spec)
+    return score_ranking(evaluation(*args), spec)

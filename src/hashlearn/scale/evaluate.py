@@ -23,7 +23,7 @@ import numpy as np
 
 from hashlearn._validation import check_labels, check_n_bits, check_packed, check_positive_int
 from hashlearn.metrics._streaming import streamed_evaluation
-from hashlearn.metrics.ranking import APSpec, _run
+from hashlearn.metrics.ranking import APSpec, score_ranking
 
 
 def streaming_map(
@@ -73,7 +73,7 @@ def streaming_map(
     """
     spec = APSpec.build(topk, ties, empty, preset, normalize, interpolation)
     ev = streamed_evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, db_chunk)
-    return _run(ev, spec)
+    return score_ranking(ev, spec)
 
 
 def evaluate_in_chunks(
