@@ -28,16 +28,20 @@ def _bench(tmp_path, protocol, *extra):
     return out, json.loads((tmp_path / "r.json").read_text())
 
 
-def test_max_rows_take_the_first_rows_of_each_part(tmp_path):
+def _spread(rows, n):
+    return rows[np.linspace(0, len(rows) - 1, n).round().astype(int)]
+
+
+def test_max_rows_take_evenly_spaced_rows_of_each_part(tmp_path):
     out, result = _bench(tmp_path, "digits", *LIMITS)
     config = result["environment"]["config"]
     assert config["subset"] == {"max_queries": 40, "max_train": 150, "max_database": 300}
-    assert out.stdout.startswith("digits, not the full protocol: first 40 queries, first 150 ")
+    assert out.stdout.startswith("digits, not the full protocol: 40 queries, 150 training ")
     full = load_benchmark_data("digits", seed=0)
-    model = hashlearn.create("lsh", n_bits=8, random_state=0).fit(full.X_train[:150])
+    model = hashlearn.create("lsh", n_bits=8, random_state=0).fit(_spread(full.X_train, 150))
     want = evaluate_codes(
-        model.encode(full.X_query[:40]), model.encode(full.X_db[:300]),
-        full.y_query[:40], full.y_db[:300], n_bits=8,
+        model.encode(_spread(full.X_query, 40)), model.encode(_spread(full.X_db, 300)),
+        _spread(full.y_query, 40), _spread(full.y_db, 300), n_bits=8,
     )  # fmt: skip
     assert result["records"][0]["metrics"] == pytest.approx(want, abs=1e-12)
     assert result["environment"]["protocol_checksum"] != full.checksum
@@ -80,7 +84,7 @@ def test_header_records_pixels_and_the_data_folder_from_the_environment(fake_mni
     config = result["environment"]["config"]
     assert config["features"] == "pixels" and config["data_dir"] == str(fake_mnist)
     assert config["subset"] == {"max_queries": 30, "max_database": 200}
-    assert "first 30 queries, all training rows, first 200 database rows" in out.stdout
+    assert "30 queries, all training rows, 200 database rows (evenly spaced)" in out.stdout
 
 
 def test_feature_extraction_says_what_it_does_and_counts_images(tmp_path, monkeypatch, capsys):

@@ -102,3 +102,17 @@ def test_multilabel_matrix_accepted_and_used(name, digits):
     multi[:, 0] = (y[:300] % 2 == 0).astype(np.int64) | multi[:, 0]
     codes = make(name).fit(X[:300], multi).encode(X[300:400])
     assert codes.shape == (100, 2)
+
+
+def test_sdh_with_as_many_anchors_as_training_rows_still_learns(digits):
+    """Every training row is then an anchor: the bandwidth is each row's distance to
+    its nearest other anchor, not to itself (zero up to rounding)."""
+    X, y = digits
+    model = make("sdh", n_anchors=300).fit(X[:300], y[:300])
+    gaps = np.linalg.norm(X[:300, None] - X[None, :300], axis=2)
+    np.fill_diagonal(gaps, np.inf)
+    assert model.sigma_ == pytest.approx(gaps.min(axis=1).mean())
+    got = mean_average_precision(
+        model.encode(X[1000:]), model.encode(X[:1000]), y[1000:], y[:1000], n_bits=16
+    )
+    assert got > 0.6 > 3 * random_map(digits)

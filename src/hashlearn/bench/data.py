@@ -29,10 +29,13 @@ PIXELS = "pixels"
 
 @dataclass(frozen=True)
 class Subset:
-    """The first rows of each part of a protocol's split: a quick look, not the full protocol.
+    """Rows spread evenly over each part of a protocol's split: a quick look, not the protocol.
 
-    >>> Subset(max_queries=2).first("query", np.arange(5)).tolist()
-    [0, 1]
+    Evenly spaced rather than the first rows: a protocol that lists its rows class by
+    class keeps every class in the subset.
+
+    >>> Subset(max_queries=3).take("query", np.arange(10)).tolist()
+    [0, 4, 9]
     >>> Subset(max_train=10).record()
     {'max_train': 10}
     """
@@ -46,24 +49,27 @@ class Subset:
             if limit is not None:
                 check_positive_int(limit, name)
 
-    def first(self, part: str, indices: np.ndarray) -> np.ndarray:
-        """The first rows of ``part`` ("query", "train", "database"; others are kept whole)."""
+    def take(self, part: str, indices: np.ndarray) -> np.ndarray:
+        """``max_*`` evenly spaced rows of ``part`` ("query", "train", "database"; others whole)."""
         limits = {"query": self.max_queries, "train": self.max_train, "database": self.max_database}
         limit = limits.get(part)
-        return indices if limit is None else indices[:limit]
+        if limit is None or limit >= len(indices):
+            return indices
+        return indices[np.linspace(0, len(indices) - 1, limit).round().astype(np.int64)]
 
     def describe(self) -> str:
         """The subset in words (for table and report headers).
 
         >>> Subset(max_queries=50).describe()
-        'first 50 queries, all training rows, all database rows'
+        '50 queries, all training rows, all database rows (evenly spaced)'
         """
         parts = (
             ("queries", self.max_queries),
             ("training rows", self.max_train),
             ("database rows", self.max_database),
         )
-        return ", ".join(f"first {n:,} {what}" if n else f"all {what}" for what, n in parts)
+        words = ", ".join(f"{n:,} {what}" if n else f"all {what}" for what, n in parts)
+        return f"{words} (evenly spaced)"
 
     def record(self) -> dict[str, int] | None:
         """The limits given, for the results header (None: the full protocol)."""
@@ -122,7 +128,7 @@ def _load_digits(seed: int, subset: Subset) -> BenchData:
 
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
-    s = {part: subset.first(part, indices) for part, indices in digits_split(seed).items()}
+    s = {part: subset.take(part, indices) for part, indices in digits_split(seed).items()}
     return BenchData(
         "digits",
         seed,
@@ -211,7 +217,7 @@ def load_benchmark_data(
     data_dir : folder holding ``mnist/`` and ``cifar10/`` (None: $HASHLEARN_DATA, cache).
     features : CIFAR-10 feature extractor ("efficientnet-lite0" or "gist"), or
         "images" for the uint8 images themselves (methods that train a CNN).
-    subset : keep only the first rows of the queries, training and database parts
+    subset : keep only evenly spaced rows of the queries, training and database parts
         (after the split; relevance and checksum follow the subset).
     """
     subset = subset or Subset()
@@ -222,9 +228,9 @@ def load_benchmark_data(
     proto = get_protocol(protocol, seed=seed, data_dir=data_dir)
     proto = replace(
         proto,
-        query_idx=subset.first("query", proto.query_idx),
-        train_idx=subset.first("train", proto.train_idx),
-        database_idx=subset.first("database", proto.database_idx),
+        query_idx=subset.take("query", proto.query_idx),
+        train_idx=subset.take("train", proto.train_idx),
+        database_idx=subset.take("database", proto.database_idx),
     )
     X, y = _features_for(proto.dataset, data_dir, features)
     val = proto.val_idx

@@ -209,7 +209,7 @@ def run_benchmark(
     on_record : called after every finished run with the results so far (the layout
         of the return value), e.g. to save them: a long benchmark that fails or is
         stopped keeps what it finished.
-    subset : run on the first rows of each part only (a quick look, recorded in the
+    subset : run on evenly spaced rows of each part only (a quick look, recorded in the
         header as ``subset``; None: the full protocol).
 
     Returns

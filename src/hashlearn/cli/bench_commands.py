@@ -103,9 +103,13 @@ def _method_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     "--out", required=True, help="Results JSON file (rewritten after every finished run)."
 )
 @click.option("--report", default=None, help="Also write a report with plots into this folder.")
-@click.option("--max-queries", type=click.IntRange(min=1), help="Only the first N queries.")
-@click.option("--max-train", type=click.IntRange(min=1), help="Only the first N training rows.")
-@click.option("--max-database", type=click.IntRange(min=1), help="Only the first N database rows.")
+@click.option("--max-queries", type=click.IntRange(min=1), help="Only N queries (evenly spaced).")
+@click.option(
+    "--max-train", type=click.IntRange(min=1), help="Only N training rows (evenly spaced)."
+)
+@click.option(
+    "--max-database", type=click.IntRange(min=1), help="Only N database rows (evenly spaced)."
+)
 @progress_options
 def bench(
     protocol: str,
@@ -127,7 +131,7 @@ def bench(
 ) -> None:
     """Run a protocol for every method, code length and seed; write JSON records.
 
-    --max-queries / --max-train / --max-database take the first N rows of each
+    --max-queries / --max-train / --max-database take N evenly spaced rows of each
     part after the protocol's split: a quick look, marked as not the full protocol.
 
     \b

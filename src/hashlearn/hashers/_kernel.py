@@ -34,13 +34,22 @@ def pick_anchors(X: np.ndarray, n_anchors: int, rng: np.random.Generator) -> np.
 def nearest_anchor_sigma(X: np.ndarray, anchors: np.ndarray) -> float:
     """Mean distance from each row of ``X`` to its nearest anchor (SDH demo's bandwidth).
 
+    When there are as many anchors as rows, every row is an anchor (anchors are
+    drawn from the rows) and its nearest anchor is itself: the bandwidth would be
+    zero up to rounding and the kernel the identity. Then each row's distance to
+    its nearest *other* anchor is used.
+
     >>> nearest_anchor_sigma(np.array([[0.0], [2.0]]), np.array([[1.0]]))
     1.0
+    >>> nearest_anchor_sigma(np.array([[0.0], [3.0]]), np.array([[0.0], [3.0]]))
+    3.0
     """
+    rank = 1 if anchors.shape[0] >= X.shape[0] > 1 else 0
     total = 0.0
     for start in range(0, X.shape[0], _CHUNK):
         d = squared_distances(X[start : start + _CHUNK], anchors)
-        total += float(np.sqrt(d.min(axis=1)).sum())
+        nearest = np.partition(d, rank, axis=1)[:, rank]
+        total += float(np.sqrt(np.maximum(nearest, 0.0)).sum())
     sigma = total / X.shape[0]
     return sigma if sigma > 0 else 1.0
 
