@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 
 import pytest
@@ -9,7 +11,10 @@ from cli_helpers import invoke
 
 import hashlearn
 from hashlearn.bench import demo as demo_module
+from hashlearn.bench import runner as runner_module
+from hashlearn.bench.data import Subset
 from hashlearn.bench.published import published_for
+from hashlearn.bench.runner import run_benchmark
 
 REQUIRED = {
     "method",
@@ -109,9 +114,35 @@ def test_published_numbers_travel_with_the_records():
     assert all("authors' code" in r["source"] for r in authors)
 
 
+def _bound(args, kwargs):
+    """run_benchmark's arguments by name, defaults filled in (progress and callbacks left out)."""
+    bound = inspect.signature(run_benchmark).bind(*args, **kwargs)
+    bound.apply_defaults()
+    named = {k: v for k, v in bound.arguments.items() if k not in ("progress", "on_record")}
+    same_meaning = {"subset": named["subset"] or Subset(), "params": named["params"] or {}}
+    return {**named, **same_meaning, "metrics": list(named["metrics"])}
+
+
+def test_demo_runs_exactly_the_bench_command_it_prints(tmp_path, monkeypatch):
+    calls = []
+
+    def record(*args, **kwargs):
+        calls.append(_bound(args, kwargs))
+        raise KeyboardInterrupt  # stop before fitting anything
+
+    monkeypatch.setattr(demo_module, "run_benchmark", record)
+    monkeypatch.setattr(runner_module, "run_benchmark", record)
+    invoke("demo", "--out", tmp_path / "rep", "--quiet", ok=False)
+    bench_words = demo_module.DEMO_COMMAND.split()[1:]
+    invoke(*bench_words, "--out", tmp_path / "r.json", "--quiet", ok=False)
+    demo, bench = calls
+    assert demo == bench
+    assert demo["protocol"] == "digits" and demo["methods"] == ["sh-bdnn", "sdh", "itq"]
+
+
 def test_demo_prints_the_table_and_writes_the_report(tmp_path, monkeypatch):
     fast = {"sh-bdnn": {"n_pretrain_iter": 20, "n_wstep_iter": 20, "max_alternations": 2}}
-    monkeypatch.setattr(demo_module, "DEMO_PARAMS", fast)
+    monkeypatch.setattr(demo_module, "run_benchmark", functools.partial(run_benchmark, params=fast))
     out = invoke("demo", "--bits", "8", "--out", tmp_path / "rep", "--quiet").stdout
     lines = [line for line in out.splitlines() if line.startswith("| ")]
     assert lines[0].split("|")[1:6] == [" method  ", " bits ", " mAP    ", " P@r2   ", " train s "]

@@ -6,8 +6,9 @@ Every command is backed by one public function: ``fit`` by
 build`` / ``search`` by :mod:`hashlearn.index`, ``evaluate`` by
 :func:`hashlearn.metrics.evaluate_codes`, ``bench`` by
 :func:`hashlearn.bench.run_benchmark`, ``demo`` by
-:func:`hashlearn.bench.demo.run_demo`; ``info`` reads the records a model,
-index or codes file keeps.
+:func:`hashlearn.bench.demo.run_demo`, ``reproduce`` by
+:mod:`hashlearn.bench.reproduce`; ``info`` reads the records a model, index or
+codes file keeps.
 """
 
 from hashlearn.cli import (  # noqa: F401  (importing registers the commands)
@@ -15,6 +16,7 @@ from hashlearn.cli import (  # noqa: F401  (importing registers the commands)
     commands,
     info_command,
     query_commands,
+    reproduce_command,
 )
 from hashlearn.cli._app import cli, main
 

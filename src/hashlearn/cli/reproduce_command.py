@@ -1,0 +1,96 @@
+"""``hashlearn reproduce``: re-run the claimed results and print ours beside them."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import redirect_stdout
+from typing import Any
+
+import click
+
+from hashlearn._io import atomic_write_json
+from hashlearn.bench.claims import CLAIMS, Claim, get_claim
+from hashlearn.cli._app import cli
+from hashlearn.cli.commands import download_for, download_option, progress_options, wants_progress
+
+COLUMNS = ("claim", "bits", "metric", "ours", "recorded", "published", "check")
+
+
+def _chosen(only: str | None) -> list[Claim]:
+    if not only:
+        return list(CLAIMS)
+    return [get_claim(name.strip()) for name in only.split(",") if name.strip()]
+
+
+def _list_claims(claims: list[Claim]) -> None:
+    for claim in claims:
+        click.echo(f"{claim.name}: {claim.title}")
+        click.echo(f"  {claim.bench_command()}")
+        if claim.source != "hashlearn bench":
+            click.echo(f"  recorded by {claim.source}, not yet re-run through hashlearn bench")
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="The whole protocols (hours); default: quick subsets.")
+@click.option("--only", default=None, help="Comma list of claim names (see --list).")
+@click.option("--list", "list_only", is_flag=True, help="List the claims and their commands.")
+@click.option(
+    "--data-dir",
+    default=None,
+    help="Folder with mnist/ and cifar10/ (default: $HASHLEARN_DATA, then ~/.cache/hashlearn).",
+)
+@download_option
+@click.option("--out", default=None, help="Also write every row and run record to this JSON.")
+@progress_options
+def reproduce(
+    full: bool,
+    only: str | None,
+    list_only: bool,
+    data_dir: str | None,
+    download: bool,
+    out: str | None,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Re-run the results hashlearn claims and print ours beside the recorded and published.
+
+    Each claim runs through the code behind ``hashlearn bench`` (--list prints
+    the equivalent command). Quick mode uses small subsets and fewer epochs: it
+    checks the path, not the values. --full runs the whole protocols and marks
+    each value "same" or "DIFFERS" at four digits; the exit status is 1 when any
+    differs. A claim whose dataset is missing is skipped (or fetched with --download).
+
+    \b
+    Example:
+      hashlearn reproduce --only sdh-mnist-5k,sh-bdnn-mnist-5k
+      hashlearn reproduce --full --only hashnet-e2e --out hashnet.json
+    """
+    from hashlearn.bench.report import format_table
+    from hashlearn.bench.reproduce import comparison_rows, measured_values, run_claim, table_cells
+
+    claims = _chosen(only)
+    if list_only:
+        _list_claims(claims)
+        return
+    progress = wants_progress(verbose, quiet)
+    rows: list[dict[str, Any]] = []
+    runs: dict[str, Any] = {}
+    for claim in claims:
+        click.echo(f"{claim.name}: {claim.bench_command()}", err=True)
+        measured = None
+        try:
+            if download:
+                download_for(claim.protocol, data_dir)
+            with redirect_stdout(sys.stderr):
+                runs[claim.name] = run_claim(claim, full, data_dir, progress)
+            measured = measured_values(runs[claim.name])
+        except FileNotFoundError as err:
+            click.echo(f"  skipped: {err}", err=True)
+        rows += comparison_rows(claim, measured, full)
+        if out:
+            atomic_write_json(out, {"full": full, "rows": rows, "runs": runs})
+    mode = "full protocols" if full else "quick subsets: checks the path, not the values"
+    click.echo(f"hashlearn reproduce ({mode})")
+    click.echo(format_table([table_cells(r) for r in rows], COLUMNS))
+    if any(r["agrees"] is False for r in rows):
+        sys.exit(1)
