@@ -117,7 +117,33 @@ FROZEN_MLP = {"epochs": 60, "hidden_sizes": (1024,), "learning_rate": 0.003}
 IMAGES_QUICK = Subset(max_queries=100, max_train=200, max_database=1000)
 BDNN_SCRIPT = "benchmarks/bdnn_bench.py"
 
+DEMO = "demo_digits.json"
+
 CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        "demo-sh-bdnn",
+        "SH-BDNN with its defaults on digits (hashlearn demo)",
+        "digits",
+        "sh-bdnn",
+        recorded={16: {MAP: 0.9487, PR2: 0.9629}, 32: {MAP: 0.9707, PR2: 0.9300}},
+        results_file=DEMO,
+    ),
+    Claim(
+        "demo-sdh",
+        "SDH on digits (hashlearn demo)",
+        "digits",
+        "sdh",
+        recorded={16: {MAP: 0.9893, PR2: 0.9919}, 32: {MAP: 0.9898, PR2: 0.9233}},
+        results_file=DEMO,
+    ),
+    Claim(
+        "demo-itq",
+        "ITQ on digits (hashlearn demo)",
+        "digits",
+        "itq",
+        recorded={16: {MAP: 0.6137, PR2: 0.8404}, 32: {MAP: 0.6394, PR2: 0.5867}},
+        results_file=DEMO,
+    ),
     Claim(
         "sh-bdnn-mnist-60k",
         "SH-BDNN, MNIST, all 60,000 labels, authors' settings",
@@ -213,6 +239,23 @@ CLAIMS: tuple[Claim, ...] = (
         "itq",
         recorded={8: {MAP: 0.0311}, 16: {MAP: 0.1024}, 24: {MAP: 0.1702}, 32: {MAP: 0.2334}},
         source=BDNN_SCRIPT,
+    ),
+    Claim(
+        "uh-bdnn-cifar-gist",
+        "UH-BDNN, CIFAR-10 GIST, 50,000 training = database, 50 Euclidean neighbours relevant",
+        "cifar10-10k-unsup",
+        "uh-bdnn",
+        recorded={8: {MAP: 0.0159}, 16: {MAP: 0.0406}, 24: {MAP: 0.0602}, 32: {MAP: 0.0766}},
+        params=PAPER,
+        features="gist",
+    ),
+    Claim(
+        "itq-cifar-gist",
+        "ITQ, CIFAR-10 GIST (the peer of UH-BDNN)",
+        "cifar10-10k-unsup",
+        "itq",
+        recorded={8: {MAP: 0.0137}, 16: {MAP: 0.0347}, 24: {MAP: 0.0525}, 32: {MAP: 0.0668}},
+        features="gist",
     ),
     Claim(
         "hashnet-frozen",

@@ -11,6 +11,7 @@ import datetime as _dt
 import importlib.metadata
 import os
 import platform
+import sys
 from typing import Any
 
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "torch", "numba", "faiss-cpu", "matplotlib")
@@ -45,8 +46,19 @@ def machine_record() -> dict[str, Any]:
         "threads_env": {
             k: os.environ[k] for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS") if k in os.environ
         },
+        "torch_threads": _torch_threads(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
+
+
+def _torch_threads() -> int | None:
+    """torch's intra-op thread count (None when torch is not imported: nothing used it).
+
+    Results of the methods that run on torch depend on it (the order of
+    floating-point sums), so every record keeps it.
+    """
+    torch = sys.modules.get("torch")
+    return None if torch is None else int(torch.get_num_threads())
 
 
 def _cpu_model() -> str:

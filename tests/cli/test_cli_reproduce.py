@@ -1,0 +1,62 @@
+"""``hashlearn reproduce``: claims re-run through the bench runner, ours beside recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from cli_helpers import invoke
+
+from hashlearn.bench.claims import CLAIMS, get_claim
+from hashlearn.cli import reproduce_command
+
+
+def _rows(stdout: str) -> list[list[str]]:
+    lines = [line for line in stdout.splitlines() if line.startswith("| ")][2:]
+    return [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines]
+
+
+def test_list_prints_every_claim_with_its_bench_command():
+    out = invoke("reproduce", "--list").stdout
+    for claim in CLAIMS:
+        assert f"{claim.name}: {claim.title}" in out
+        assert claim.bench_command() in out
+
+
+def test_full_digits_claims_agree_with_the_recorded_values(tmp_path):
+    out = invoke("reproduce", "--full", "--only", "demo-sdh,demo-itq", "--out", tmp_path / "r.json")
+    rows = _rows(out.stdout)
+    assert len(rows) == 8 and {row[-1] for row in rows} == {"same"}
+    assert all(row[3] == row[4] for row in rows)  # ours == recorded, as printed
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["full"] and set(saved["runs"]) == {"demo-sdh", "demo-itq"}
+
+
+def test_a_value_that_moved_is_marked_and_fails_the_command(monkeypatch):
+    claim = get_claim("demo-itq")
+    moved = dataclasses.replace(claim, recorded={**claim.recorded, 16: {"map": 0.5}})
+    monkeypatch.setattr(reproduce_command, "get_claim", lambda name: moved)
+    result = invoke("reproduce", "--full", "--only", "demo-itq", ok=False)
+    assert result.exit_code == 1
+    checks = {(row[1], row[2]): row[-1] for row in _rows(result.stdout)}
+    assert checks[("16", "map")] == "DIFFERS" and checks[("32", "map")] == "same"
+
+
+def test_quick_mode_compares_nothing_and_says_so():
+    out = invoke("reproduce", "--only", "demo-itq").stdout
+    assert "quick subsets: checks the path, not the values" in out
+    assert {row[-1] for row in _rows(out)} == {"-"}
+
+
+def test_a_claim_without_its_data_is_skipped_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("HASHLEARN_DATA", str(tmp_path))
+    result = invoke("reproduce", "--only", "sdh-mnist-5k,demo-itq")
+    assert "skipped: data file" in result.output
+    rows = _rows(result.stdout)
+    assert {row[3] for row in rows if row[0] == "sdh-mnist-5k"} == {"-"}
+    assert all(row[3] != "-" for row in rows if row[0] == "demo-itq")
+
+
+def test_an_unknown_claim_name_lists_the_known_ones():
+    result = invoke("reproduce", "--only", "nope", ok=False)
+    assert result.exit_code != 0 and "known: demo-sh-bdnn" in result.output
