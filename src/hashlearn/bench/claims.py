@@ -238,7 +238,7 @@ CLAIMS: tuple[Claim, ...] = (
         "mnist-unsup",
         "itq",
         recorded={8: {MAP: 0.0311}, 16: {MAP: 0.1024}, 24: {MAP: 0.1702}, 32: {MAP: 0.2334}},
-        source=BDNN_SCRIPT,
+        results_file="itq_mnist_unsup.json",
     ),
     Claim(
         "uh-bdnn-cifar-gist",
