@@ -8,12 +8,13 @@ build`` / ``search`` by :mod:`hashlearn.index`, ``evaluate`` by
 :func:`hashlearn.bench.run_benchmark`, ``demo`` by
 :func:`hashlearn.bench.demo.run_demo`, ``reproduce`` by
 :mod:`hashlearn.bench.reproduce`; ``info`` reads the records a model, index or
-codes file keeps.
+codes file keeps; ``export-onnx`` by :func:`hashlearn.export.onnx.export_onnx`.
 """
 
 from hashlearn.cli import (  # noqa: F401  (importing registers the commands)
     bench_commands,
     commands,
+    export_commands,
     info_command,
     query_commands,
     reproduce_command,

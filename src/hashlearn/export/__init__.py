@@ -1,12 +1,22 @@
-"""Export binary codes to serving engines (PostgreSQL + pgvector; see docs/export.md)."""
+"""Export codes to serving engines (PostgreSQL + pgvector) and deep encoders to ONNX.
+
+See docs/export.md.
+"""
 
 from typing import TYPE_CHECKING
 
 from hashlearn._lazy import attach
 
 if TYPE_CHECKING:
+    from hashlearn.export.onnx import export_onnx, verify_onnx
     from hashlearn.export.pgvector import codes_to_bitstrings, export_codes, search_codes
 
-__all__ = ["codes_to_bitstrings", "export_codes", "search_codes"]
+__all__ = [
+    "codes_to_bitstrings",
+    "export_codes",
+    "export_onnx",
+    "search_codes",
+    "verify_onnx",
+]
 
 __getattr__, __dir__ = attach(__name__, __file__)
