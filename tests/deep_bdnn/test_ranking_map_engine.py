@@ -13,15 +13,6 @@ from hashlearn.deep.bdnn.validation import (
 )
 from hashlearn.metrics import mean_average_precision
 
-FRESH_PROCESS = """
-import numpy as np, torch
-from hashlearn.deep.bdnn.validation import label_relevance, ranking_map
-rng = np.random.default_rng(0)
-codes, y = torch.as_tensor(rng.normal(size=(4000, 16))), rng.integers(0, 10, 4000)
-ranking_map(codes[:1000], codes, label_relevance(y[:1000], y))  # starts numba's pool
-print(torch.get_num_threads())
-"""
-
 
 def _signs(rng, n, n_bits):
     return torch.as_tensor(np.where(rng.random((n, n_bits)) > 0.5, 1.0, -1.0))
@@ -98,7 +89,3 @@ def test_map_scorer_scores_the_signs_of_the_encoder_through_the_engine():
     score = map_scorer(lambda Z: Z @ W, X_db, X_val, label_relevance(y_val, y_db))
     packed = [pack_bits(binarize((X @ W).numpy())) for X in (X_val, X_db)]
     assert score() == mean_average_precision(*packed, y_val, y_db, n_bits=6, preset="standard")
-
-
-def test_scoring_in_a_fresh_process_keeps_one_torch_thread(run_with_one_omp_thread):
-    assert run_with_one_omp_thread(FRESH_PROCESS) == "1"
