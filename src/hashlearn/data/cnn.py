@@ -86,9 +86,23 @@ def prepare_images(batch: np.ndarray, size: int, augment: bool = False) -> Any:
     torch.Size([2, 3, 16, 16])
     """
     import torch
+
+    x = images_to_input(torch.from_numpy(np.ascontiguousarray(batch)), size, augment)
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+def images_to_input(images: Any, size: int, augment: bool = False) -> Any:
+    """The tensor steps of :func:`prepare_images`: uint8 (N, H, W[, 3]) tensor ->
+    normalised float32 (N, 3, size, size); also what the ONNX export traces.
+
+    >>> import torch
+    >>> images_to_input(torch.zeros((1, 4, 4), dtype=torch.uint8), 2).shape
+    torch.Size([1, 3, 2, 2])
+    """
+    import torch
     from torch.nn.functional import interpolate
 
-    x = torch.from_numpy(np.ascontiguousarray(batch)).float().div_(255.0)
+    x = images.float().div(255.0)
     x = x.unsqueeze(-1).expand(*x.shape, 3) if x.ndim == 3 else x
     x = x.permute(0, 3, 1, 2)
     if augment and len(x):
@@ -97,7 +111,7 @@ def prepare_images(batch: np.ndarray, size: int, augment: bool = False) -> Any:
         x = interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
+    return (x - mean) / std
 
 
 def _random_crop_flip(x: Any) -> Any:

@@ -67,24 +67,14 @@ ZERO_TOLERANCE = 1e-6
 class _ImageInput(nn.Module):
     """uint8 (N, H, W, 3) -> normalised float32 (N, 3, size, size), as ``prepare_images``."""
 
-    mean: torch.Tensor
-    std: torch.Tensor
-
     def __init__(self, size: int) -> None:
-        from hashlearn.data.cnn import IMAGENET_MEAN, IMAGENET_STD
-
         super().__init__()
         self.size = int(size)
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = images.float().div(255.0).permute(0, 3, 1, 2)
-        if x.shape[-2:] != (self.size, self.size):  # H, W are fixed in the graph
-            x = nn.functional.interpolate(
-                x, size=(self.size, self.size), mode="bilinear", align_corners=False
-            )
-        return (x - self.mean) / self.std
+        from hashlearn.data.cnn import images_to_input
+
+        return images_to_input(images, self.size)
 
 
 class _ExportedEncoder(nn.Module):
