@@ -132,18 +132,21 @@ def test_demo_runs_exactly_the_bench_command_it_prints(tmp_path, monkeypatch):
 
     monkeypatch.setattr(demo_module, "run_benchmark", record)
     monkeypatch.setattr(runner_module, "run_benchmark", record)
-    invoke("demo", "--out", tmp_path / "rep", "--quiet", ok=False)
-    bench_words = demo_module.DEMO_COMMAND.split()[1:]
+    invoke("demo", "--out", tmp_path / "rep", "--bits", "8,24", "--quiet", ok=False)
+    bench_words = demo_module.demo_command((8, 24)).split()[1:]
     invoke(*bench_words, "--out", tmp_path / "r.json", "--quiet", ok=False)
     demo, bench = calls
     assert demo == bench
     assert demo["protocol"] == "digits" and demo["methods"] == ["sh-bdnn", "sdh", "itq"]
+    assert demo["bits"] == [8, 24]
 
 
 def test_demo_prints_the_table_and_writes_the_report(tmp_path, monkeypatch):
     fast = {"sh-bdnn": {"n_pretrain_iter": 20, "n_wstep_iter": 20, "max_alternations": 2}}
     monkeypatch.setattr(demo_module, "run_benchmark", functools.partial(run_benchmark, params=fast))
     out = invoke("demo", "--bits", "8", "--out", tmp_path / "rep", "--quiet").stdout
+    command = "hashlearn bench --protocol digits --methods sh-bdnn,sdh,itq --bits 8 "
+    assert f"the same runs as: {command}" in out
     lines = [line for line in out.splitlines() if line.startswith("| ")]
     assert lines[0].split("|")[1:6] == [" method  ", " bits ", " mAP    ", " P@r2   ", " train s "]
     assert {line.split("|")[1].strip() for line in lines[2:]} == set(demo_module.DEMO_METHODS)

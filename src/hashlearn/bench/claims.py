@@ -96,7 +96,7 @@ class Claim:
             f"{BENCH} --protocol {self.protocol} --methods {self.method}",
             f"--bits {','.join(map(str, self.bits))} --seeds {self.seed}",
         ]
-        if self.features != "efficientnet-lite0" and self.protocol.startswith("cifar10"):
+        if self.features != "efficientnet-lite0":
             parts.append(f"--features {self.features}")
         parts += [
             f"--param {shlex.quote(f'{self.method}:{k}={_cli_value(v)}')}"

@@ -3,7 +3,7 @@
 Fits SH-BDNN, SDH and ITQ at 16 and 32 bits on the built-in ``digits``
 protocol (300 queries, 1,497 database images, 1,000 of them for training),
 every method with its defaults, prints a comparison table and writes a report
-with plots. It is exactly :data:`DEMO_COMMAND`: the same runs, the same numbers.
+with plots. It is exactly :func:`demo_command`: the same runs, the same numbers.
 
 >>> DEMO_METHODS
 ('sh-bdnn', 'sdh', 'itq')
@@ -20,8 +20,16 @@ from hashlearn.bench.runner import run_benchmark
 
 DEMO_METHODS = ("sh-bdnn", "sdh", "itq")
 DEMO_BITS = (16, 32)
-DEMO_COMMAND = "hashlearn bench --protocol digits --methods sh-bdnn,sdh,itq --bits 16,32"
-"""The benchmark the demo runs, as a command line."""
+
+
+def demo_command(bits: tuple[int, ...] = DEMO_BITS) -> str:
+    """The ``hashlearn bench`` command line of the runs the demo makes at ``bits``.
+
+    >>> demo_command()
+    'hashlearn bench --protocol digits --methods sh-bdnn,sdh,itq --bits 16,32'
+    """
+    methods, lengths = ",".join(DEMO_METHODS), ",".join(map(str, bits))
+    return f"hashlearn bench --protocol digits --methods {methods} --bits {lengths}"
 
 
 def run_demo(

@@ -56,16 +56,17 @@ def demo(out: str, bits: str, quiet: bool) -> None:
     Example:
       hashlearn demo --out hashlearn-report
     """
-    from hashlearn.bench.demo import DEMO_COMMAND, run_demo
+    from hashlearn.bench.demo import demo_command, run_demo
 
-    run = run_demo(out, tuple(_int_list(bits, "--bits")), progress=not quiet)
+    lengths = tuple(_int_list(bits, "--bits"))
+    run = run_demo(out, lengths, progress=not quiet)
     click.echo(
         "digits: 300 queries, 1,497 database images (1,000 used for training), "
         "8x8 pixels; same class = relevant"
     )
     click.echo(run["table"])
     click.echo(f"report: {Path(out) / 'report.md'} (and report.html, plots)")
-    click.echo(f"the same runs as: {DEMO_COMMAND} --out results.json")
+    click.echo(f"the same runs as: {demo_command(lengths)} --out results.json")
 
 
 def _method_params(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
