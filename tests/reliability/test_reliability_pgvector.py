@@ -233,3 +233,41 @@ def test_export_errors(pg_conninfo):
 def test_bitstrings_follow_dimension_order():
     bits = np.array([[1, 0, 0, 1, 1, 0, 0, 0, 0, 1]])
     assert codes_to_bitstrings(pack_bits(bits), 10) == ["1001100001"]
+
+
+def stored_rows(conn, table):
+    return conn.execute(f"SELECT id, code::text FROM {table} ORDER BY id").fetchall()
+
+
+def test_export_over_an_existing_table_is_refused_and_the_connection_stays_usable(pg_conninfo):
+    rng = np.random.default_rng(1)
+    codes = pack_bits(rng.integers(0, 2, (40, 16)))
+    with psycopg.connect(pg_conninfo) as conn:
+        export_codes(conn, "kept", codes, 16, replace=True, hnsw=False)
+        with pytest.raises(ValueError, match=r"table 'kept' already exists; pass replace=True"):
+            export_codes(conn, "kept", codes[::-1].copy(), 16, hnsw=False)
+        with pytest.raises(psycopg.errors.UniqueViolation):  # a failed replace keeps the old
+            export_codes(conn, "kept", codes, 16, ids=np.zeros(40, int), replace=True)
+        dist, ids = search_codes(conn, "kept", codes[:3], 16, k=1, exact=True)
+        rows = stored_rows(conn, "kept")
+    assert np.array_equal(dist, np.zeros((3, 1)))
+    assert np.array_equal(codes[ids[:, 0]], codes[:3])
+    assert rows == list(enumerate(codes_to_bitstrings(codes, 16)))  # the original rows
+
+
+@pytest.mark.parametrize("autocommit", [False, True])
+def test_export_failing_half_way_leaves_no_table(pg_conninfo, autocommit):
+    codes = pack_bits(np.random.default_rng(2).integers(0, 2, (50, 16)))
+    ids = np.arange(50)
+    ids[-1] = 3  # primary key violation, found by the last of five COPY batches
+    table, pending = f"half_{int(autocommit)}", f"pending_{int(autocommit)}"
+    with psycopg.connect(pg_conninfo, autocommit=autocommit) as conn:
+        conn.execute(f"CREATE TABLE {pending} (x int)")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            export_codes(conn, table, codes, 16, ids=ids, chunk=10)
+        conn.commit()  # the caller's work from before the export is kept
+        found = conn.execute(
+            "SELECT to_regclass(%s)::text, to_regclass(%s)::text", (table, pending)
+        ).fetchone()
+        assert export_codes(conn, table, codes, 16, hnsw=False) == 50  # usable, name still free
+    assert found == (None, pending)

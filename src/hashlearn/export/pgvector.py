@@ -60,6 +60,11 @@ def export_codes(
 ) -> int:
     """Create ``table (id bigint primary key, code bit(n_bits))`` and fill it.
 
+    All of it runs in one transaction: an export that fails (an existing table
+    without ``replace``, duplicate ids, a lost connection...) is rolled back,
+    leaves no table behind and the connection usable. Work the caller had
+    pending in an open transaction is kept (the export then runs in a savepoint).
+
     Parameters
     ----------
     conn : an open psycopg 3 connection (committed on success).
@@ -67,7 +72,8 @@ def export_codes(
     codes : (n, ceil(n_bits/8)) packed uint8 codes.
     ids : int64 ids (default 0..n-1), one per code.
     hnsw : build ``USING hnsw (code bit_hamming_ops)`` after loading.
-    replace : drop an existing table of that name first.
+    replace : drop an existing table of that name first; without it an
+        existing table is a ``ValueError``.
     chunk : rows sent per COPY batch.
 
     Returns
@@ -75,36 +81,55 @@ def export_codes(
     int
         The number of rows written.
     """
-    sql = _sql()
     n_bits = check_n_bits(n_bits)
     codes = check_packed(codes, n_bits, "codes")
+    chunk = check_positive_int(chunk, "chunk")
     ids = np.arange(codes.shape[0], dtype=np.int64) if ids is None else np.asarray(ids)
     if ids.shape != (codes.shape[0],) or ids.dtype.kind not in "iu":
         raise ValueError(f"ids must be {codes.shape[0]} integers (one per code), got {ids.shape}")
-    name = sql.Identifier(table)
-    with conn.cursor() as cur:
-        cur.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        if replace:
-            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
-        cur.execute(
-            sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, code bit({}) NOT NULL)").format(
-                name, sql.Literal(n_bits)
-            )
-        )
-        copy_sql = sql.SQL("COPY {} (id, code) FROM STDIN").format(name)
-        for start in range(0, codes.shape[0], chunk):
-            strings = codes_to_bitstrings(codes[start : start + chunk], n_bits)
-            with cur.copy(copy_sql) as copy:
-                for row_id, text in zip(ids[start : start + chunk].tolist(), strings, strict=True):
-                    copy.write_row((row_id, text))
+    with conn.transaction(), conn.cursor() as cur:
+        _create_table(cur, table, n_bits, replace)
+        _copy_rows(cur, table, codes, n_bits, ids, chunk)
         if hnsw:
+            sql = _sql()
             cur.execute(
                 sql.SQL("CREATE INDEX {} ON {} USING hnsw (code bit_hamming_ops)").format(
-                    sql.Identifier(f"{table}_code_hnsw"), name
+                    sql.Identifier(f"{table}_code_hnsw"), sql.Identifier(table)
                 )
             )
     conn.commit()
     return int(codes.shape[0])
+
+
+def _create_table(cur: Any, table: str, n_bits: int, replace: bool) -> None:
+    """Create the codes table (dropping an old one when ``replace``); refuse an existing one."""
+    sql = _sql()
+    from psycopg import errors
+
+    name = sql.Identifier(table)
+    cur.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    if replace:
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
+    create = sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, code bit({}) NOT NULL)")
+    try:
+        cur.execute(create.format(name, sql.Literal(n_bits)))
+    except errors.DuplicateTable:
+        raise ValueError(
+            f"table {table!r} already exists; pass replace=True to drop and rewrite it"
+        ) from None
+
+
+def _copy_rows(
+    cur: Any, table: str, codes: np.ndarray, n_bits: int, ids: np.ndarray, chunk: int
+) -> None:
+    """COPY (id, code) rows into ``table``, ``chunk`` rows at a time."""
+    sql = _sql()
+    copy_sql = sql.SQL("COPY {} (id, code) FROM STDIN").format(sql.Identifier(table))
+    for start in range(0, codes.shape[0], chunk):
+        strings = codes_to_bitstrings(codes[start : start + chunk], n_bits)
+        with cur.copy(copy_sql) as copy:
+            for row_id, text in zip(ids[start : start + chunk].tolist(), strings, strict=True):
+                copy.write_row((row_id, text))
 
 
 def search_codes(
