@@ -300,6 +300,18 @@ CLAIMS: tuple[Claim, ...] = (
         quick=IMAGES_QUICK,
         quick_params={"epochs": 1},
     ),
+    Claim(
+        "dhn-e2e-defaults",
+        "DHN end to end with its image defaults (learning rate 0.003 chosen by 'auto'), cifar10-1k",
+        "cifar10-1k",
+        "dhn",
+        recorded={32: {MAP: 0.6134, PR2: 0.6625}},
+        published={32: {MAP: 0.603}},
+        features="images",
+        results_file="deep_e2e_dhn32.json",
+        quick=IMAGES_QUICK,
+        quick_params={"epochs": 1},
+    ),
 )
 
 
