@@ -79,8 +79,16 @@ def _label_relevance(qy: Any, dby: Any, nq: int, n_db: int) -> Relevance:
     q, db = check_label_pair(qy, dby, nq, n_db)
     if q.ndim == 1:
         return Relevance(CLASS, q_int=q, db_int=db)
-    pack = lambda a: to_words(np.packbits(a.astype(np.uint8), axis=1, bitorder="little"))  # noqa: E731
-    return Relevance(MULTI, q_words=pack(q), db_words=pack(db))
+    return Relevance(MULTI, q_words=pack_label_rows(q), db_words=pack_label_rows(db))
+
+
+def pack_label_rows(labels: np.ndarray) -> np.ndarray:
+    """The rows of a 0/1 label matrix as the ``MULTI`` kernels read them: uint64 words.
+
+    >>> pack_label_rows(np.array([[1, 0, 1]]))
+    array([[5]], dtype=uint64)
+    """
+    return to_words(np.packbits(labels.astype(np.uint8), axis=1, bitorder="little"))
 
 
 def _explicit_relevance(rel: Any, nq: int, n_db: int) -> Relevance:

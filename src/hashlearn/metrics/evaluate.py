@@ -20,6 +20,7 @@ turns any accepted name into its canonical form, and results are keyed by it:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -122,21 +123,52 @@ def evaluate_codes(
     >>> evaluate_codes(q, db, [1], [0, 1, 1], n_bits=2, metrics=("map", "p@1"))
     {'map': 0.8333333333333333, 'precision@1': 1.0}
     """
+    specs = metric_specs(metrics)
+    ev = evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance, exclude_self)
+    stable_ks, avg_ks = rank_cutoffs(specs, ev.clip_k)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in specs}
+    for chunk in ev.chunks(tuple(stable_ks), stable=bool(stable_ks), avg_ks=tuple(avg_ks)):
+        for name, spec in specs.items():
+            parts[name].append(spec_values(spec, ev, chunk, stable_ks, avg_ks))
+    return {name: mean_of(np.concatenate(v)) if v else float("nan") for name, v in parts.items()}
+
+
+def metric_specs(metrics: Any) -> dict[str, Any]:
+    """``{canonical name: spec}`` of a sequence of metric names (two names of one
+    metric give one entry).
+
+    >>> list(metric_specs(["mAP", "p@r2", "map"]))
+    ['map', 'precision_at_radius_2']
+    """
     if isinstance(metrics, str) or not hasattr(metrics, "__iter__"):
         raise TypeError(f"metrics must be a sequence of metric names, got {metrics!r}")
     specs = {canonical_metric_name(name): parse_metric(name) for name in metrics}
     if not specs:
         raise ValueError("metrics is empty: name at least one metric")
-    ev = evaluation(query_codes, db_codes, query_labels, db_labels, n_bits, relevance, exclude_self)
+    return specs
+
+
+def rank_cutoffs(
+    specs: dict[str, Any], clip_k: Callable[[int | None], int]
+) -> tuple[list[int], list[int]]:
+    """The rank cut-offs the ranked metrics of ``specs`` need, stable ties then average
+    ties (``clip_k`` maps a metric's ``topk`` to a cut-off, None to the whole database).
+
+    >>> rank_cutoffs(metric_specs(["map", "map@5", "p@r2"]), lambda k: k or 100)
+    ([5, 100], [])
+    """
     ranked = [s for s in specs.values() if not isinstance(s, RadiusSpec)]
-    stable_ks = sorted({ev.clip_k(s.topk) for s in ranked if s.ties == "stable"})
-    avg_ks = sorted({ev.clip_k(s.topk) for s in ranked if s.ties == "average"})
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in specs}
-    for chunk in ev.chunks(tuple(stable_ks), stable=bool(stable_ks), avg_ks=tuple(avg_ks)):
-        for name, spec in specs.items():
-            if isinstance(spec, RadiusSpec):
-                parts[name].append(spec.values(chunk))
-            else:
-                cols = stable_ks if spec.ties == "stable" else avg_ks
-                parts[name].append(spec.values(ev, chunk, cols.index(ev.clip_k(spec.topk))))
-    return {name: mean_of(np.concatenate(v)) if v else float("nan") for name, v in parts.items()}
+    stable_ks = sorted({clip_k(s.topk) for s in ranked if s.ties == "stable"})
+    avg_ks = sorted({clip_k(s.topk) for s in ranked if s.ties == "average"})
+    return stable_ks, avg_ks
+
+
+def spec_values(
+    spec: Any, source: Any, chunk: Any, stable_ks: list[int], avg_ks: list[int]
+) -> np.ndarray:
+    """Per-query values of one metric spec on a chunk of statistics: its column among
+    the cut-offs of :func:`rank_cutoffs` (``source`` has ``clip_k``, as an evaluation)."""
+    if isinstance(spec, RadiusSpec):
+        return spec.values(chunk)
+    cols = stable_ks if spec.ties == "stable" else avg_ks
+    return spec.values(source, chunk, cols.index(source.clip_k(spec.topk)))

@@ -31,10 +31,9 @@ import numpy as np
 
 from hashlearn._validation import NON_NUMERIC_KINDS, check_labels, check_packed
 from hashlearn.bits import to_words
-from hashlearn.metrics._engine import OWN_TOTALS, Chunk, Request, clip_rank, mean_of
-from hashlearn.metrics._inputs import CLASS, MULTI, Relevance
-from hashlearn.metrics.evaluate import canonical_metric_name, parse_metric
-from hashlearn.metrics.radius import RadiusSpec
+from hashlearn.metrics._engine import OWN_TOTALS, Request, clip_rank, mean_of
+from hashlearn.metrics._inputs import CLASS, MULTI, Relevance, pack_label_rows
+from hashlearn.metrics.evaluate import rank_cutoffs, spec_values
 from hashlearn.scale.memmap import NpyRows
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ def prepare_labels(labels: Any, n: int, name: str) -> tuple[np.ndarray, tuple[in
         )
     if arr.ndim == 1:
         return arr, ()
-    return to_words(np.packbits(arr.astype(np.uint8), axis=1, bitorder="little")), arr.shape[1:]
+    return pack_label_rows(arr), arr.shape[1:]
 
 
 def check_label_sources(shard_labels: Any, sizes: list[int], kind: tuple[int, ...]) -> list[Any]:
@@ -222,36 +221,15 @@ def query_blocks(queries: np.ndarray, q_labels: np.ndarray, n_blocks: int) -> li
     return [QueryBlock(words[lo:hi], q_labels[lo:hi]) for lo, hi in pairwise(bounds)]
 
 
-def metric_specs(metrics: Any) -> dict[str, Any]:
-    """``{canonical name: spec}``, checked as ``evaluate_codes`` checks its ``metrics``."""
-    if isinstance(metrics, str) or not hasattr(metrics, "__iter__"):
-        raise TypeError(f"metrics must be a sequence of metric names, got {metrics!r}")
-    specs = {canonical_metric_name(name): parse_metric(name) for name in metrics}
-    if not specs:
-        raise ValueError("metrics is empty: name at least one metric")
-    return specs
-
-
 def score_shards(client: Client, queries: np.ndarray, q_labels: np.ndarray, shards: Shards,
                  specs: dict[str, Any]) -> dict[str, float]:  # fmt: skip
     """Each metric of ``specs`` over the shards, read off the statistics as
     ``evaluate_codes`` reads them (same specs, same order of operations)."""
-    ranked = [s for s in specs.values() if not isinstance(s, RadiusSpec)]
-    stable_ks = sorted({shards.clip_k(s.topk) for s in ranked if s.ties == "stable"})
-    avg_ks = sorted({shards.clip_k(s.topk) for s in ranked if s.ties == "average"})
+    stable_ks, avg_ks = rank_cutoffs(specs, shards.clip_k)
     request = Request.of(tuple(stable_ks), None, bool(stable_ks), tuple(avg_ks), True)
     blocks = query_blocks(queries, q_labels, sum(client.nthreads().values()))
     chunk = request.chunk(sharded_stats(client, blocks, shards, request), shards.n_db)
     return {
-        name: mean_of(_values(spec, shards, chunk, stable_ks, avg_ks))
+        name: mean_of(spec_values(spec, shards, chunk, stable_ks, avg_ks))
         for name, spec in specs.items()
     }
-
-
-def _values(spec: Any, shards: Shards, chunk: Chunk, stable_ks: list[int],
-            avg_ks: list[int]) -> np.ndarray:  # fmt: skip
-    """Per-query values of one metric spec (its column among the cut-offs computed)."""
-    if isinstance(spec, RadiusSpec):
-        return spec.values(chunk)
-    cols = stable_ks if spec.ties == "stable" else avg_ks
-    return spec.values(shards, chunk, cols.index(shards.clip_k(spec.topk)))

@@ -246,10 +246,11 @@ def evaluate_shards(
     ``{canonical name: value}``, equal to ``evaluate_codes`` on the concatenated
     codes and labels, with ties broken by global row id.
     """
+    from hashlearn.metrics.evaluate import metric_specs
     from hashlearn.scale import _sharded_eval as engine
 
     check_client(client)
-    specs = engine.metric_specs(metrics)
+    specs = metric_specs(metrics)
     n_bits = check_n_bits(n_bits)
     queries = check_packed(query_codes, n_bits, "query_codes")
     if queries.shape[0] == 0:
