@@ -55,6 +55,20 @@ def check_positive_int(value: Any, name: str) -> int:
     return value
 
 
+def check_int64_column(values: Any, n_rows: int, name: str) -> np.ndarray:
+    """``values`` as int64, after checking there are ``n_rows`` integers that fit.
+
+    >>> check_int64_column([3, 1], 2, "ids").tolist()
+    [3, 1]
+    """
+    column = np.asarray(values)
+    if column.shape != (n_rows,) or column.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be {n_rows} integers (one per code), got {column.shape}")
+    if column.dtype.kind == "u" and n_rows and column.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} must fit in int64, got {column.max()}")
+    return column.astype(np.int64)
+
+
 def check_n_bits(n_bits: Any, name: str = "n_bits", max_bits: int = MAX_BITS) -> int:
     """Return ``n_bits`` as an int after checking it is in ``1..max_bits``.
 

@@ -27,7 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from hashlearn._validation import check_int, check_n_bits, check_packed, check_positive_int
+from hashlearn._validation import (
+    check_int,
+    check_int64_column,
+    check_n_bits,
+    check_packed,
+    check_positive_int,
+)
 
 #: Index types for binary vectors with the HAMMING metric.
 INDEX_TYPES = ("BIN_FLAT", "BIN_IVF_FLAT")
@@ -47,25 +53,11 @@ def _data_type() -> Any:
     return DataType
 
 
-def _int64_column(values: Any, n_rows: int, name: str) -> np.ndarray:
-    """``values`` as int64, after checking there are ``n_rows`` integers that fit.
-
-    >>> _int64_column([3, 1], 2, "ids").tolist()
-    [3, 1]
-    """
-    column = np.asarray(values)
-    if column.shape != (n_rows,) or column.dtype.kind not in "iu":
-        raise ValueError(f"{name} must be {n_rows} integers (one per code), got {column.shape}")
-    if column.dtype.kind == "u" and n_rows and column.max() > np.iinfo(np.int64).max:
-        raise ValueError(f"{name} must fit in int64, got {column.max()}")
-    return column.astype(np.int64)
-
-
 def _check_ids(ids: Any, n_rows: int) -> np.ndarray:
     """Ids as int64 (default 0..n-1); Milvus does not enforce unique keys, so this does."""
     if ids is None:
         return np.arange(n_rows, dtype=np.int64)
-    ids = _int64_column(ids, n_rows, "ids")
+    ids = check_int64_column(ids, n_rows, "ids")
     if np.unique(ids).size != n_rows:
         raise ValueError("ids must be unique (the collection's primary key)")
     return ids
@@ -153,7 +145,7 @@ def export_codes_milvus(
         raise ValueError(f"index must be one of {INDEX_TYPES}, got {index!r}")
     ids = _check_ids(ids, codes.shape[0])
     if labels is not None:
-        labels = _int64_column(labels, codes.shape[0], "labels")
+        labels = check_int64_column(labels, codes.shape[0], "labels")
     if client.has_collection(collection):
         if not replace:
             raise ValueError(

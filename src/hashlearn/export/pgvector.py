@@ -21,7 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from hashlearn._validation import check_n_bits, check_packed, check_positive_int
+from hashlearn._validation import (
+    check_int64_column,
+    check_n_bits,
+    check_packed,
+    check_positive_int,
+)
 from hashlearn.codes import unpack_bits
 
 
@@ -84,9 +89,8 @@ def export_codes(
     n_bits = check_n_bits(n_bits)
     codes = check_packed(codes, n_bits, "codes")
     chunk = check_positive_int(chunk, "chunk")
-    ids = np.arange(codes.shape[0], dtype=np.int64) if ids is None else np.asarray(ids)
-    if ids.shape != (codes.shape[0],) or ids.dtype.kind not in "iu":
-        raise ValueError(f"ids must be {codes.shape[0]} integers (one per code), got {ids.shape}")
+    n_rows = codes.shape[0]
+    ids = np.arange(n_rows) if ids is None else check_int64_column(ids, n_rows, "ids")
     with conn.transaction(), conn.cursor() as cur:
         _create_table(cur, table, n_bits, replace)
         _copy_rows(cur, table, codes, n_bits, ids, chunk)
