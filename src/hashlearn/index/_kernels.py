@@ -31,6 +31,7 @@ __all__ = ["knn_search", "range_search"]
 _BLOCK = 4096  # database rows per cache block (32 KiB of 64-bit codes)
 _GROUP = 16  # queries sharing one pass over a cache block
 _SUB = 256  # rows per vectorised test against the threshold
+_FINE = 32  # rows per second, finer test inside a sub-block that passed the first
 
 popcount = njit_popcount()
 _popcount = popcount  # the name benchmarks/index_bench.py imports
@@ -114,7 +115,8 @@ def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
     bd = np.empty((g_n, cap), np.int32)
     bp = np.empty((g_n, cap), np.int64)
     # One loop nest on purpose: a function call per (block, query) costs more than the block.
-    # A vectorised count skips each sub-block where no row beats the query's threshold.
+    # A vectorised count skips each sub-block where no row beats the query's threshold, and
+    # a second one each of its _FINE-row pieces, so that few rows take the scalar path.
     for b0 in range(lo, hi, _BLOCK):
         b1 = min(hi, b0 + _BLOCK)
         for g in range(g_n):
@@ -122,10 +124,14 @@ def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
                 j1 = min(b1, j0 + _SUB)
                 if _count_below(flat, j0, j1, q, q0 + g, state[g, 0], wit) == 0:
                     continue
-                for j in range(j0, j1):
-                    d = _distance(flat, j, q, q0 + g, wit)
-                    if d < state[g, 0]:
-                        _push(d, j, k, n_bits, hist, state, bd, bp, g)
+                for f0 in range(j0, j1, _FINE):
+                    f1 = min(j1, f0 + _FINE)
+                    if _count_below(flat, f0, f1, q, q0 + g, state[g, 0], wit) == 0:
+                        continue
+                    for j in range(f0, f1):
+                        d = _distance(flat, j, q, q0 + g, wit)
+                        if d < state[g, 0]:
+                            _push(d, j, k, n_bits, hist, state, bd, bp, g)
     for g in range(g_n):
         _select(bd[g], bp[g], state[g, 1], k, n_bits, od[g], op[g])
 

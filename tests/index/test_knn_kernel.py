@@ -1,0 +1,71 @@
+"""The flat kNN kernel against the brute-force reference where its shortcuts could slip.
+
+The kernel skips whole sub-blocks and pieces of them with a vectorised count
+against each query's threshold; these cases put the winners on the edges of
+those pieces, make the threshold move often (near-duplicates), and exercise
+both parallel paths (by queries and by rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hashlearn.index import FlatIndex
+from hashlearn.index import _kernels as kernels
+
+EDGES = [0, 1, 31, 32, 33, 255, 256, 257, 4095, 4096, 4097, 8191, 9999]
+
+
+def _check(db: np.ndarray, queries: np.ndarray, n_bits: int, k: int, ref) -> None:
+    index = FlatIndex(n_bits)
+    index.add(db)
+    want_d, want_i = ref.knn(db, np.arange(len(db)), queries, n_bits, k)
+    for batch in (queries, queries[:2]):  # query-parallel, then row-parallel on 2 threads
+        distances, found = index.search(batch, k)
+        np.testing.assert_array_equal(distances, want_d[: len(batch)])
+        np.testing.assert_array_equal(found, want_i[: len(batch)])
+
+
+@pytest.mark.parametrize("n_bits", [13, 48, 64, 96, 128, 256])
+def test_winners_on_the_edges_of_skipped_pieces(n_bits, ref):
+    rng = np.random.default_rng(n_bits)
+    db = ref.codes(rng, 10_000, n_bits)
+    queries = ref.codes(rng, 40, n_bits)
+    for qi, query in enumerate(queries[:8]):
+        for edge in EDGES[qi::8]:
+            db[edge] = query  # exact matches right at piece boundaries
+        for edge in EDGES[(qi + 3) % 8 :: 8]:
+            db[edge] = query ^ np.uint8(1)  # and one bit away on other boundaries
+    _check(db, queries, n_bits, 5, ref)
+    _check(db, queries, n_bits, 100, ref)
+
+
+@pytest.mark.parametrize("n_bits", [32, 64, 128])
+def test_threshold_that_keeps_falling(n_bits, ref):
+    """Rows ever closer to the query, in id order: every row enters, the buffer refills."""
+    rng = np.random.default_rng(1)
+    query = ref.codes(rng, 1, n_bits)
+    bits = np.unpackbits(query, axis=1, bitorder="little")[0, :n_bits]
+    rows = []
+    for i in range(6000):
+        row = bits.copy()
+        flips = rng.choice(n_bits, n_bits - (i * n_bits) // 6000, replace=False)
+        row[flips] ^= 1
+        rows.append(row)
+    db = np.packbits(np.array(rows), axis=1, bitorder="little")
+    queries = np.concatenate([query, ref.codes(rng, 39, n_bits)])
+    _check(db, queries, n_bits, 300, ref)
+
+
+@pytest.mark.parametrize("n_bits", [8, 64, 100])
+def test_all_equal_codes_and_k_above_the_database(n_bits, ref):
+    db = np.zeros((5000, (n_bits + 7) // 8), np.uint8)
+    queries = ref.codes(np.random.default_rng(2), 40, n_bits)
+    _check(db, queries, n_bits, 70, ref)
+    _check(db[:50], queries, n_bits, 70, ref)
+
+
+def test_the_fine_pieces_divide_the_sub_blocks():
+    """The kernel's second test walks a sub-block in whole pieces."""
+    assert kernels._SUB % kernels._FINE == 0 and kernels._BLOCK % kernels._SUB == 0
