@@ -13,6 +13,7 @@ import pytest
 
 from hashlearn.index import FlatIndex
 from hashlearn.index import _kernels as kernels
+from hashlearn.index.flat import word_layout
 
 EDGES = [0, 1, 31, 32, 33, 255, 256, 257, 4095, 4096, 4097, 8191, 9999]
 
@@ -66,6 +67,10 @@ def test_all_equal_codes_and_k_above_the_database(n_bits, ref):
     _check(db[:50], queries, n_bits, 70, ref)
 
 
-def test_the_fine_pieces_divide_the_sub_blocks():
-    """The kernel's second test walks a sub-block in whole pieces."""
-    assert kernels._SUB % kernels._FINE == 0 and kernels._BLOCK % kernels._SUB == 0
+@pytest.mark.parametrize("n_bits", [8, 16, 32, 64, 96, 128, 256, 1024, 4096])
+def test_cache_blocks_are_whole_sub_blocks_of_whole_pieces(n_bits):
+    row_bytes, word = word_layout(n_bits)
+    n_words = row_bytes // np.dtype(word).itemsize
+    rows = kernels._block_rows(np.zeros(n_words, word), (0,) * n_words)
+    assert rows % kernels._SUB == 0 and kernels._SUB % kernels._FINE == 0
+    assert rows * row_bytes <= kernels._BLOCK_BYTES or rows == kernels._SUB

@@ -7,7 +7,7 @@ Distances are ``popcount(a ^ b)`` summed over words, through the LLVM
 is a compile-time constant (a tuple ``wit`` of that length), so the per-row
 loop is unrolled and LLVM vectorises the threshold test over 256-row
 sub-blocks. Batches are cache-blocked: a group of 16 queries scans each
-4096-row block while it sits in L1/L2.
+32 KiB block of rows (4,096 rows of 64 bits) while it sits in L1.
 
 Top-k selection never sorts: per query we keep a small buffer of candidates
 found in scan order and a histogram of their distances; once ``k`` candidates
@@ -28,7 +28,7 @@ from hashlearn.bits import njit_popcount
 
 __all__ = ["knn_search", "range_search"]
 
-_BLOCK = 4096  # database rows per cache block (32 KiB of 64-bit codes)
+_BLOCK_BYTES = 32768  # bytes of database rows per cache block (L1 holds it beside the queries)
 _GROUP = 16  # queries sharing one pass over a cache block
 _SUB = 256  # rows per vectorised test against the threshold
 _FINE = 32  # rows per second, finer test inside a sub-block that passed the first
@@ -44,6 +44,12 @@ def _distance(flat, j, q, qi, wit):
         row_word = np.uint64(j * len(wit) + w)  # unsigned: no negative-index wrap, so it vectorises
         d += np.int64(popcount(flat[row_word] ^ q[qi, w]))
     return d
+
+
+@njit(inline="always")
+def _block_rows(flat, wit):
+    """Rows per cache block: ``_BLOCK_BYTES`` of them, a whole number of sub-blocks."""
+    return max(_SUB, _BLOCK_BYTES // (flat.itemsize * len(wit)) // _SUB * _SUB)
 
 
 @njit(inline="always")
@@ -117,8 +123,9 @@ def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
     # One loop nest on purpose: a function call per (block, query) costs more than the block.
     # A vectorised count skips each sub-block where no row beats the query's threshold, and
     # a second one each of its _FINE-row pieces, so that few rows take the scalar path.
-    for b0 in range(lo, hi, _BLOCK):
-        b1 = min(hi, b0 + _BLOCK)
+    block = _block_rows(flat, wit)
+    for b0 in range(lo, hi, block):
+        b1 = min(hi, b0 + block)
         for g in range(g_n):
             for j0 in range(b0, b1, _SUB):
                 j1 = min(b1, j0 + _SUB)
@@ -188,7 +195,7 @@ def knn_search(
         with numba.parallel_chunksize(1):  # dynamic: a descheduled thread does not stall the rest
             _knn_by_queries(db, q, k, n_bits, cap, od, op, wit)
     else:
-        n_parts = max(1, min(n_threads, db.shape[0] // _BLOCK))
+        n_parts = max(1, min(n_threads, db.size * db.itemsize // _BLOCK_BYTES))
         _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit)
     return od, op
 
@@ -219,8 +226,9 @@ def _range_first_pass(db, q, radius, bd, bp, counts, wit):
     for gi in prange(n_groups):
         q0 = gi * _GROUP
         q1 = min(q.shape[0], q0 + _GROUP)
-        for b0 in range(0, db.shape[0], _BLOCK):
-            b1 = min(db.shape[0], b0 + _BLOCK)
+        block = _block_rows(flat, wit)
+        for b0 in range(0, db.shape[0], block):
+            b1 = min(db.shape[0], b0 + block)
             for qi in range(q0, q1):
                 counts[qi] = _range_scan(flat, q, qi, b0, b1, radius, wit, bd, bp, qi, counts[qi])
 
