@@ -7,9 +7,14 @@ from typing import Any
 import numpy as np
 
 from hashlearn._registry import register
-from hashlearn._validation import check_features
 from hashlearn.base import BaseHasher
-from hashlearn.hashers._pca import itq_rotation, top_pca
+from hashlearn.hashers._itq import itq_rotation
+from hashlearn.hashers._pca import (
+    center,
+    float_features,
+    project,
+    top_directions,
+)
 
 
 @register("itq")
@@ -38,15 +43,17 @@ class ITQ(BaseHasher):
     def _learn(self, X: Any, y: Any) -> None:
         """Learn the PCA projection and the rotation on ``X``."""
         n_bits = self._validate_n_bits()
-        X = check_features(X, min_samples=2)
+        X = float_features(X)
         if n_bits > X.shape[1]:
             raise ValueError(
                 f"ITQ needs n_bits <= n_features; got n_bits={n_bits} with {X.shape[1]} features"
             )
         rng = np.random.default_rng(self.random_state)
         self.n_features_in_ = X.shape[1]
-        self.mean_, pcs, _ = top_pca(X, n_bits)
-        rotation = itq_rotation((X - self.mean_) @ pcs, self.n_iter, rng)
+        self.mean_, centered = center(X)
+        pcs, _ = top_directions(centered, n_bits)
+        del centered  # not needed by the rotation: free it
+        rotation = itq_rotation(project(X, pcs, self.mean_), self.n_iter, rng)
         self.projection_ = pcs @ rotation
 
     def _project(self, X: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -9,33 +10,82 @@ import scipy.linalg
 
 from hashlearn._registry import register
 from hashlearn.base import BaseHasher
+from hashlearn.hashers._itq import itq_rotation
 from hashlearn.hashers._kernel import check_n_bits_at_most, supervised_inputs
-from hashlearn.hashers._pca import itq_rotation
+from hashlearn.hashers._pca import (
+    center,
+    deterministic_signs,
+    orthonormal_completion,
+    project,
+)
 
 
 def cca_directions(
-    X: np.ndarray, Y: np.ndarray, n_components: int, reg: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, CCA directions of ``X`` against ``Y`` and their canonical correlations.
+    centered: np.ndarray, Y: np.ndarray, n_components: int, reg: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """CCA directions of centered features against labels ``Y`` and their correlations.
 
-    Solves ``Cxy Cyy^-1 Cyx w = r^2 (Cxx + reg I) w`` (``Cyy`` regularised the
-    same way), directions sorted by decreasing correlation ``r``.
+    Solves ``Cxy Cyy^-1 Cyx w = r^2 Cxx w`` (``Cxx`` and ``Cyy`` each plus
+    ``reg I``), directions sorted by decreasing correlation ``r`` and
+    normalised so that ``W^T Cxx W = I``, each with its largest entry positive.
+    With a whitening ``K`` of ``Cxx`` (``K^T Cxx K = I``, see
+    :func:`scatter_whitening`) and the Cholesky factor ``Cyy = Ly Ly^T``, the
+    problem is the SVD of the ``n_features x n_labels`` matrix
+    ``A = K^T Cxy Ly^-T``: ``w = K u`` for its left singular vectors ``u``,
+    ``r`` its singular values. Past the ``n_labels`` of them, the directions
+    complete the basis with correlation 0. The products with ``centered`` run
+    in its dtype (see :func:`~hashlearn.hashers._pca.center`).
 
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 5)); Y = np.eye(2)[(X[:, 0] > 0).astype(int)]
-    >>> _, W, r = cca_directions(X, Y, 1, 1e-4)
+    >>> W, r = cca_directions(X - X.mean(axis=0), Y, 1, 1e-4)
     >>> bool(abs(W[0, 0]) > 0.9 * np.abs(W).max() and r[0] > 0.5)
     True
     """
-    mean = X.mean(axis=0)
-    Xc, Yc = X - mean, Y - Y.mean(axis=0)
-    n = max(X.shape[0] - 1, 1)
-    cxx = Xc.T @ Xc / n + reg * np.eye(X.shape[1])
+    Yc = Y - Y.mean(axis=0)
+    n = max(centered.shape[0] - 1, 1)
     cyy = Yc.T @ Yc / n + reg * np.eye(Y.shape[1])
-    cxy = Xc.T @ Yc / n
-    values, vectors = scipy.linalg.eigh(cxy @ np.linalg.solve(cyy, cxy.T), cxx)
-    order = np.argsort(values)[::-1][:n_components]
-    return mean, vectors[:, order], np.sqrt(np.clip(values[order], 0.0, None))
+    cxy = (centered.T @ Yc.astype(centered.dtype)).astype(np.float64) / n
+    whiten, unwhiten = scatter_whitening(centered, n, reg)
+    ly = scipy.linalg.cholesky(cyy, lower=True)
+    whitened = scipy.linalg.solve_triangular(ly, whiten(cxy).T, lower=True).T
+    U, corr, _ = np.linalg.svd(whitened, full_matrices=False)
+    n_found = min(n_components, corr.size)
+    W = unwhiten(orthonormal_completion(U[:, :n_found], n_components))
+    corr = np.concatenate([corr[:n_found], np.zeros(n_components - n_found)])
+    return deterministic_signs(W), corr
+
+
+def scatter_whitening(centered: np.ndarray, n: int, reg: float) -> tuple[Callable, Callable]:
+    """Functions ``M -> K^T M`` and ``U -> K U`` for a ``K`` with ``K^T Cxx K = I``.
+
+    ``Cxx = Xc^T Xc / n + reg I``. With at least as many samples as features,
+    ``K = Lx^-T`` from the Cholesky factor ``Cxx = Lx Lx^T``. With fewer, the
+    thin SVD ``Xc = P S Q^T`` gives the symmetric
+    ``K = Cxx^-1/2 = Q diag((s^2 / n + reg)^-1/2 - reg^-1/2) Q^T + reg^-1/2 I``
+    without forming any ``n_features`` square matrix.
+
+    >>> Xc = np.array([[-1.0, 0.0, 2.0], [1.0, 0.0, -2.0]])
+    >>> whiten, unwhiten = scatter_whitening(Xc, 1, 0.5)
+    >>> K = unwhiten(np.eye(3)); cxx = Xc.T @ Xc + 0.5 * np.eye(3)
+    >>> bool(np.allclose(K.T @ cxx @ K, np.eye(3)) and np.allclose(whiten(np.eye(3)), K.T))
+    True
+    """
+    n_samples, n_features = centered.shape
+    if n_samples < n_features:
+        _, s, Qt = np.linalg.svd(centered.astype(np.float64), full_matrices=False)
+        shrink = 1.0 / np.sqrt(s**2 / n + reg) - 1.0 / np.sqrt(reg)
+
+        def inverse_sqrt(M: np.ndarray) -> np.ndarray:
+            return Qt.T @ (shrink[:, None] * (Qt @ M)) + M / np.sqrt(reg)
+
+        return inverse_sqrt, inverse_sqrt
+    cxx = (centered.T @ centered).astype(np.float64) / n + reg * np.eye(n_features)
+    lx = scipy.linalg.cholesky(cxx, lower=True)
+    return (
+        lambda M: scipy.linalg.solve_triangular(lx, M, lower=True),
+        lambda U: scipy.linalg.solve_triangular(lx.T, U, lower=False),
+    )
 
 
 @register("itq-cca")
@@ -80,10 +130,12 @@ class ITQCCA(BaseHasher):
         if not self.reg > 0:
             raise ValueError(f"reg must be > 0, got {self.reg}")
         self.n_features_in_ = X.shape[1]
-        self.mean_, W, corr = cca_directions(X, Y, n_bits, float(self.reg))
+        self.mean_, centered = center(X)
+        W, corr = cca_directions(centered, Y, n_bits, float(self.reg))
+        del centered  # not needed by the rotation: free it
         W = W * corr
         rng = np.random.default_rng(self.random_state)
-        self.projection_ = W @ itq_rotation((X - self.mean_) @ W, self.n_iter, rng)
+        self.projection_ = W @ itq_rotation(project(X, W, self.mean_), self.n_iter, rng)
 
     def _project(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) @ self.projection_

@@ -7,10 +7,9 @@ from typing import Any
 import numpy as np
 
 from hashlearn._registry import register
-from hashlearn._validation import check_features
 from hashlearn.base import BaseHasher
 from hashlearn.hashers._kernel import check_n_bits_at_most
-from hashlearn.hashers._pca import top_pca
+from hashlearn.hashers._pca import float_features, top_pca
 
 
 @register("pcah")
@@ -37,7 +36,7 @@ class PCAH(BaseHasher):
     def _learn(self, X: Any, y: Any) -> None:
         """Learn the mean and principal directions of ``X``."""
         n_bits = self._validate_n_bits()
-        X = check_features(X, min_samples=2)
+        X = float_features(X)
         check_n_bits_at_most(n_bits, X.shape[1], "n_features")
         self.n_features_in_ = X.shape[1]
         self.mean_, self.projection_, _ = top_pca(X, n_bits)

@@ -7,9 +7,8 @@ from typing import Any
 import numpy as np
 
 from hashlearn._registry import register
-from hashlearn._validation import check_features
 from hashlearn.base import BaseHasher
-from hashlearn.hashers._pca import top_pca
+from hashlearn.hashers._pca import float_features, project, top_pca
 
 
 def smallest_modes(ranges: np.ndarray, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,10 +58,10 @@ class SH(BaseHasher):
     def _learn(self, X: Any, y: Any) -> None:
         """Learn the principal directions, their ranges and the chosen modes."""
         n_bits = self._validate_n_bits()
-        X = check_features(X, min_samples=2)
+        X = float_features(X)
         self.n_features_in_ = X.shape[1]
         self.mean_, self.pcs_, _ = top_pca(X, min(n_bits, X.shape[1]))
-        V = (X - self.mean_) @ self.pcs_
+        V = project(X, self.pcs_, self.mean_, dtype=np.float32)
         eps = np.finfo(np.float64).eps
         self.low_ = V.min(axis=0) - eps
         ranges = np.maximum(V.max(axis=0) + eps - self.low_, 1e-12)
