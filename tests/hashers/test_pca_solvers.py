@@ -252,3 +252,12 @@ def test_cca_directions_solve_the_generalised_eigenproblem(n, d):
     np.testing.assert_allclose(W.T @ cxx @ W, np.eye(6), atol=1e-9)
     expected = _pca.deterministic_signs(vectors[:, ::-1][:, :3])
     np.testing.assert_allclose(W[:, :3], expected, atol=1e-8 * np.abs(expected).max())
+
+
+def test_sh_falls_back_to_float64_when_float32_overflows():
+    """Features near 1e150 overflow a float32 projection; SH must still give valid codes."""
+    X = np.random.default_rng(0).normal(size=(50, 3)) * 1e150
+    model = hashlearn.create("sh", n_bits=4, random_state=0).fit(X)
+    assert np.isfinite(model.low_).all()
+    small = hashlearn.create("sh", n_bits=4, random_state=0).fit(X / 1e150)
+    np.testing.assert_array_equal(model.encode(X), small.encode(X / 1e150))
