@@ -75,7 +75,8 @@ def project(
 
     Runs on blocks of :data:`PROJECT_BLOCK` rows that stay in cache, so no
     centered copy of ``X`` is made. With float64 it equals ``(X - mean) @
-    directions`` computed in one product.
+    directions`` computed in one product. A lower ``dtype`` that overflows
+    (features beyond about 1e38 in float32) is redone in float64.
 
     >>> X = np.array([[1.0, 2.0], [3.0, 6.0]], np.float32)
     >>> project(X, np.array([[1.0], [1.0]]), np.array([2.0, 4.0])).ravel().tolist()
@@ -84,12 +85,15 @@ def project(
     out = np.empty((X.shape[0], directions.shape[1]))
     weights, shift = directions.astype(dtype), mean.astype(dtype)
     buffer = np.empty((PROJECT_BLOCK, X.shape[1]), dtype=dtype)
-    for start in range(0, X.shape[0], PROJECT_BLOCK):
-        rows = X[start : start + PROJECT_BLOCK]
-        centered = np.subtract(
-            rows, shift, out=buffer[: len(rows)], dtype=dtype, casting="same_kind"
-        )
-        out[start : start + len(rows)] = centered @ weights
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, X.shape[0], PROJECT_BLOCK):
+            rows = X[start : start + PROJECT_BLOCK]
+            centered = np.subtract(
+                rows, shift, out=buffer[: len(rows)], dtype=dtype, casting="same_kind"
+            )
+            out[start : start + len(rows)] = centered @ weights
+    if np.dtype(dtype) != np.float64 and not np.isfinite(out).all():
+        return project(X, directions, mean)
     return out
 
 

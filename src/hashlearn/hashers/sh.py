@@ -61,10 +61,7 @@ class SH(BaseHasher):
         X = float_features(X)
         self.n_features_in_ = X.shape[1]
         self.mean_, self.pcs_, _ = top_pca(X, min(n_bits, X.shape[1]))
-        with np.errstate(over="ignore", invalid="ignore"):
-            V = project(X, self.pcs_, self.mean_, dtype=np.float32)
-        if not np.isfinite(V).all():  # float32 overflowed (|X| beyond ~1e38): redo in float64
-            V = project(X, self.pcs_, self.mean_)
+        V = project(X, self.pcs_, self.mean_, dtype=np.float32)
         eps = np.finfo(np.float64).eps
         self.low_ = V.min(axis=0) - eps
         ranges = np.maximum(V.max(axis=0) + eps - self.low_, 1e-12)
