@@ -18,6 +18,20 @@ from hashlearn.index.flat import word_layout
 EDGES = [0, 1, 31, 32, 33, 255, 256, 257, 4095, 4096, 4097, 8191, 9999]
 
 
+def _block_rows(n_bits: int) -> int:
+    """Rows per cache block of the kernel at this code length."""
+    row_bytes, word = word_layout(n_bits)
+    n_words = row_bytes // np.dtype(word).itemsize
+    return kernels._block_rows(np.zeros(n_words, word), (0,) * n_words)
+
+
+def _edges(n_bits: int, n_rows: int) -> list[int]:
+    """Piece and sub-block edges, and those of the first cache blocks at this length."""
+    block = _block_rows(n_bits)
+    edges = set(EDGES) | {block - 1, block, block + 1, 2 * block - 1, 2 * block}
+    return sorted(edge for edge in edges if edge < n_rows)
+
+
 def _check(db: np.ndarray, queries: np.ndarray, n_bits: int, k: int, ref) -> None:
     index = FlatIndex(n_bits)
     index.add(db)
@@ -33,10 +47,11 @@ def test_winners_on_the_edges_of_skipped_pieces(n_bits, ref):
     rng = np.random.default_rng(n_bits)
     db = ref.codes(rng, 10_000, n_bits)
     queries = ref.codes(rng, 40, n_bits)
+    edges = _edges(n_bits, len(db))
     for qi, query in enumerate(queries[:8]):
-        for edge in EDGES[qi::8]:
-            db[edge] = query  # exact matches right at piece boundaries
-        for edge in EDGES[(qi + 3) % 8 :: 8]:
+        for edge in edges[qi::8]:
+            db[edge] = query  # exact matches right at piece and block boundaries
+        for edge in edges[(qi + 3) % 8 :: 8]:
             db[edge] = query ^ np.uint8(1)  # and one bit away on other boundaries
     _check(db, queries, n_bits, 5, ref)
     _check(db, queries, n_bits, 100, ref)
@@ -69,8 +84,15 @@ def test_all_equal_codes_and_k_above_the_database(n_bits, ref):
 
 @pytest.mark.parametrize("n_bits", [8, 16, 32, 64, 96, 128, 256, 1024, 4096])
 def test_cache_blocks_are_whole_sub_blocks_of_whole_pieces(n_bits):
-    row_bytes, word = word_layout(n_bits)
-    n_words = row_bytes // np.dtype(word).itemsize
-    rows = kernels._block_rows(np.zeros(n_words, word), (0,) * n_words)
+    row_bytes, _ = word_layout(n_bits)
+    rows = _block_rows(n_bits)
     assert rows % kernels._SUB == 0 and kernels._SUB % kernels._FINE == 0
     assert rows * row_bytes <= kernels._BLOCK_BYTES or rows == kernels._SUB
+
+
+@pytest.mark.parametrize("n_words", [1, 2, 3, 4])
+def test_a_block_is_read_word_major(n_words):
+    rows = np.arange(10 * n_words, dtype=np.uint64).reshape(10, n_words)
+    scratch = np.empty(rows.size, np.uint64)
+    block = kernels._load_block(rows.ravel(), 3, 8, scratch, (0,) * n_words)
+    np.testing.assert_array_equal(block[: 5 * n_words], rows[3:8].T.ravel())

@@ -7,7 +7,10 @@ Distances are ``popcount(a ^ b)`` summed over words, through the LLVM
 is a compile-time constant (a tuple ``wit`` of that length), so the per-row
 loop is unrolled and LLVM vectorises the threshold test over 256-row
 sub-blocks. Batches are cache-blocked: a group of 16 queries scans each
-32 KiB block of rows (4,096 rows of 64 bits) while it sits in L1.
+32 KiB block of rows (4,096 rows of 64 bits) while it sits in L1. Each block
+is first copied word-major (word ``w`` of its row ``r`` at ``w * rows + r``):
+the vectorised loops then read every word as a contiguous stream, where the
+row-major layout of multi-word codes needs a shuffle per word and row.
 
 Top-k selection never sorts: per query we keep a small buffer of candidates
 found in scan order and a histogram of their distances; once ``k`` candidates
@@ -38,11 +41,12 @@ _popcount = popcount  # the name benchmarks/index_bench.py imports
 
 
 @njit(inline="always")
-def _distance(flat, j, q, qi, wit):
+def _distance(block, rows, r, q, qi, wit):
+    """Distance of row ``r`` of a word-major block of ``rows`` rows to query ``qi``."""
     d = 0
     for w in range(len(wit)):  # a compile-time count: unrolled, and the row loops vectorise
-        row_word = np.uint64(j * len(wit) + w)  # unsigned: no negative-index wrap, so it vectorises
-        d += np.int64(popcount(flat[row_word] ^ q[qi, w]))
+        word = np.uint64(w * rows + r)  # unsigned: no negative-index wrap, so it vectorises
+        d += np.int64(popcount(block[word] ^ q[qi, w]))
     return d
 
 
@@ -53,10 +57,25 @@ def _block_rows(flat, wit):
 
 
 @njit(inline="always")
-def _count_below(flat, j0, j1, q, qi, t, wit):
+def _load_block(flat, b0, b1, scratch, wit):
+    """Rows ``b0:b1`` of the row-major words ``flat``, word-major.
+
+    One word per row is already word-major: a view. Otherwise a copy in ``scratch``.
+    """
+    if len(wit) == 1:
+        return flat[b0:b1]
+    rows = b1 - b0
+    for w in range(len(wit)):
+        for r in range(rows):
+            scratch[w * rows + r] = flat[np.uint64((b0 + r) * len(wit) + w)]
+    return scratch
+
+
+@njit(inline="always")
+def _count_below(block, rows, r0, r1, q, qi, t, wit):
     c = 0
-    for j in range(j0, j1):
-        c += _distance(flat, j, q, qi, wit) < t
+    for r in range(r0, r1):
+        c += _distance(block, rows, r, q, qi, wit) < t
     return c
 
 
@@ -123,22 +142,24 @@ def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
     # One loop nest on purpose: a function call per (block, query) costs more than the block.
     # A vectorised count skips each sub-block where no row beats the query's threshold, and
     # a second one each of its _FINE-row pieces, so that few rows take the scalar path.
-    block = _block_rows(flat, wit)
-    for b0 in range(lo, hi, block):
-        b1 = min(hi, b0 + block)
+    block_rows = _block_rows(flat, wit)
+    scratch = np.empty(block_rows * len(wit), flat.dtype)
+    for b0 in range(lo, hi, block_rows):
+        rows = min(hi, b0 + block_rows) - b0
+        block = _load_block(flat, b0, b0 + rows, scratch, wit)
         for g in range(g_n):
-            for j0 in range(b0, b1, _SUB):
-                j1 = min(b1, j0 + _SUB)
-                if _count_below(flat, j0, j1, q, q0 + g, state[g, 0], wit) == 0:
+            for r0 in range(0, rows, _SUB):
+                r1 = min(rows, r0 + _SUB)
+                if _count_below(block, rows, r0, r1, q, q0 + g, state[g, 0], wit) == 0:
                     continue
-                for f0 in range(j0, j1, _FINE):
-                    f1 = min(j1, f0 + _FINE)
-                    if _count_below(flat, f0, f1, q, q0 + g, state[g, 0], wit) == 0:
+                for f0 in range(r0, r1, _FINE):
+                    f1 = min(r1, f0 + _FINE)
+                    if _count_below(block, rows, f0, f1, q, q0 + g, state[g, 0], wit) == 0:
                         continue
-                    for j in range(f0, f1):
-                        d = _distance(flat, j, q, q0 + g, wit)
+                    for r in range(f0, f1):
+                        d = _distance(block, rows, r, q, q0 + g, wit)
                         if d < state[g, 0]:
-                            _push(d, j, k, n_bits, hist, state, bd, bp, g)
+                            _push(d, b0 + r, k, n_bits, hist, state, bd, bp, g)
     for g in range(g_n):
         _select(bd[g], bp[g], state[g, 1], k, n_bits, od[g], op[g])
 
@@ -201,36 +222,49 @@ def knn_search(
 
 
 @njit(inline="always")
-def _range_scan(flat, q, qi, lo, hi, radius, wit, od, op, row, c):
-    """Append the rows of ``lo:hi`` within ``radius`` after the ``c`` found so far.
+def _range_scan(block, rows, b0, q, qi, radius, wit, od, op, row, c):
+    """Append the rows of a block (its first row is ``b0``) within ``radius`` after
+    the ``c`` found so far.
 
     Stores while there is room in ``od[row]``/``op[row]`` and returns the new count.
     """
-    for j0 in range(lo, hi, _SUB):
-        j1 = min(hi, j0 + _SUB)
-        if _count_below(flat, j0, j1, q, qi, radius + 1, wit) == 0:
+    for r0 in range(0, rows, _SUB):
+        r1 = min(rows, r0 + _SUB)
+        if _count_below(block, rows, r0, r1, q, qi, radius + 1, wit) == 0:
             continue
-        for j in range(j0, j1):
-            d = _distance(flat, j, q, qi, wit)
+        for r in range(r0, r1):
+            d = _distance(block, rows, r, q, qi, wit)
             if d <= radius:
                 if c < od.shape[1]:
-                    od[row, c], op[row, c] = d, j
+                    od[row, c], op[row, c] = d, b0 + r
                 c += 1
     return c
 
 
+@njit(inline="always")
+def _range_blocks(flat, n, q, q0, q1, radius, wit, od, op, counts):
+    """``_range_scan`` of every block of the ``n`` rows for queries ``q0:q1``.
+
+    Query ``qi`` stores in row ``qi - q0`` of ``od``/``op`` and counts in ``counts[qi]``.
+    """
+    block_rows = _block_rows(flat, wit)
+    scratch = np.empty(block_rows * len(wit), flat.dtype)
+    for b0 in range(0, n, block_rows):
+        rows = min(n, b0 + block_rows) - b0
+        block = _load_block(flat, b0, b0 + rows, scratch, wit)
+        for qi in range(q0, q1):
+            counts[qi] = _range_scan(
+                block, rows, b0, q, qi, radius, wit, od, op, qi - q0, counts[qi]
+            )
+
+
 @njit(parallel=True, cache=True)
 def _range_first_pass(db, q, radius, bd, bp, counts, wit):
-    flat = db.ravel()
     n_groups = (q.shape[0] + _GROUP - 1) // _GROUP
     for gi in prange(n_groups):
         q0 = gi * _GROUP
         q1 = min(q.shape[0], q0 + _GROUP)
-        block = _block_rows(flat, wit)
-        for b0 in range(0, db.shape[0], block):
-            b1 = min(db.shape[0], b0 + block)
-            for qi in range(q0, q1):
-                counts[qi] = _range_scan(flat, q, qi, b0, b1, radius, wit, bd, bp, qi, counts[qi])
+        _range_blocks(db.ravel(), db.shape[0], q, q0, q1, radius, wit, bd[q0:q1], bp[q0:q1], counts)
 
 
 @njit(parallel=True, cache=True)
@@ -242,7 +276,8 @@ def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit):
             src_d, src_p = bd[qi, :c].copy(), bp[qi, :c].copy()
         else:  # the first pass ran out of room: scan again with the exact size
             big_d, big_p = np.empty((1, c), np.int32), np.empty((1, c), np.int64)
-            _range_scan(flat, q, qi, 0, db.shape[0], radius, wit, big_d, big_p, 0, 0)
+            found = np.zeros(qi + 1, np.int64)
+            _range_blocks(flat, db.shape[0], q, qi, qi + 1, radius, wit, big_d, big_p, found)
             src_d, src_p = big_d[0], big_p[0]
         s = lims[qi]
         _select(src_d, src_p, c, c, n_bits, out_d[s : s + c], out_p[s : s + c])
