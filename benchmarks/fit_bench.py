@@ -29,7 +29,7 @@ at that level on large inputs. ``--map`` adds the mAP (mnist-10k protocol) of ou
 
 Usage (one thread each by default; ``--threads N`` for N)::
 
-    OMP_WAIT_POLICY=PASSIVE HASHLEARN_DATA=/work/shared/data \\
+    OMP_WAIT_POLICY=PASSIVE HASHLEARN_DATA=~/datasets \\
         python benchmarks/fit_bench.py --mnist --map
 """
 

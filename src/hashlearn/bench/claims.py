@@ -256,6 +256,7 @@ CLAIMS: tuple[Claim, ...] = (
         "itq",
         recorded={8: {MAP: 0.0137}, 16: {MAP: 0.0347}, 24: {MAP: 0.0525}, 32: {MAP: 0.0668}},
         features="gist",
+        results_file="itq_cifar_gist.json",
     ),
     Claim(
         "hashnet-frozen",
