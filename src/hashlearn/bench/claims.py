@@ -247,6 +247,7 @@ CLAIMS: tuple[Claim, ...] = (
         recorded={8: {MAP: 0.0159}, 16: {MAP: 0.0406}, 24: {MAP: 0.0602}, 32: {MAP: 0.0766}},
         params=PAPER,
         features="gist",
+        results_file="uh_bdnn_cifar_gist.json",
     ),
     Claim(
         "itq-cifar-gist",
