@@ -36,7 +36,8 @@ def _check(db: np.ndarray, queries: np.ndarray, n_bits: int, k: int, ref) -> Non
     index = FlatIndex(n_bits)
     index.add(db)
     want_d, want_i = ref.knn(db, np.arange(len(db)), queries, n_bits, k)
-    for batch in (queries, queries[:2]):  # query-parallel, then row-parallel on 2 threads
+    # query-parallel on word-major blocks, then row-parallel on 2 threads reading rows in place
+    for batch in (queries, queries[:2]):
         distances, found = index.search(batch, k)
         np.testing.assert_array_equal(distances, want_d[: len(batch)])
         np.testing.assert_array_equal(found, want_i[: len(batch)])
@@ -91,8 +92,16 @@ def test_cache_blocks_are_whole_sub_blocks_of_whole_pieces(n_bits):
 
 
 @pytest.mark.parametrize("n_words", [1, 2, 3, 4])
-def test_a_block_is_read_word_major(n_words):
+def test_a_block_is_read_word_major_or_in_place(n_words):
     rows = np.arange(10 * n_words, dtype=np.uint64).reshape(10, n_words)
     scratch = np.empty(rows.size, np.uint64)
-    block = kernels._load_block(rows.ravel(), 3, 8, scratch, (0,) * n_words)
+    wit = (0,) * n_words
+    block = kernels._load_block(rows.ravel(), 3, 8, scratch, wit, kernels.WORD_MAJOR)
     np.testing.assert_array_equal(block[: 5 * n_words], rows[3:8].T.ravel())
+    in_place = kernels._load_block(rows.ravel(), 3, 8, scratch, wit, kernels.ROW_MAJOR)
+    np.testing.assert_array_equal(in_place, rows[3:8].ravel())
+
+
+def test_few_queries_read_in_place_and_many_word_major():
+    assert kernels._layout(kernels.WORD_MAJOR_FROM - 1) == kernels.ROW_MAJOR
+    assert kernels._layout(kernels.WORD_MAJOR_FROM) == kernels.WORD_MAJOR

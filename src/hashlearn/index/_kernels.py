@@ -7,10 +7,12 @@ Distances are ``popcount(a ^ b)`` summed over words, through the LLVM
 is a compile-time constant (a tuple ``wit`` of that length), so the per-row
 loop is unrolled and LLVM vectorises the threshold test over 256-row
 sub-blocks. Batches are cache-blocked: a group of 16 queries scans each
-32 KiB block of rows (4,096 rows of 64 bits) while it sits in L1. Each block
-is first copied word-major (word ``w`` of its row ``r`` at ``w * rows + r``):
-the vectorised loops then read every word as a contiguous stream, where the
-row-major layout of multi-word codes needs a shuffle per word and row.
+32 KiB block of rows (4,096 rows of 64 bits) while it sits in L1. A search of
+at least ``WORD_MAJOR_FROM`` queries first copies each block of multi-word
+codes word-major (word ``w`` of its row ``r`` at ``w * rows + r``): the
+vectorised loops then read every word as a contiguous stream, where the
+row-major layout needs a shuffle per word and row. Fewer queries read the rows
+in place, since the copy would cost more than it saves.
 
 Top-k selection never sorts: per query we keep a small buffer of candidates
 found in scan order and a histogram of their distances; once ``k`` candidates
@@ -35,17 +37,30 @@ _BLOCK_BYTES = 32768  # bytes of database rows per cache block (L1 holds it besi
 _GROUP = 16  # queries sharing one pass over a cache block
 _SUB = 256  # rows per vectorised test against the threshold
 _FINE = 32  # rows per second, finer test inside a sub-block that passed the first
+#: Layouts of a block of multi-word rows, told apart by their length at compile time.
+ROW_MAJOR, WORD_MAJOR = (0,), (0, 0)
+#: Queries from which a search copies each block word-major: the copy costs about four
+#: 128-bit row scans, and saves 40 % of each query's scan.
+WORD_MAJOR_FROM = 4
 
 popcount = njit_popcount()
 _popcount = popcount  # the name benchmarks/index_bench.py imports
 
 
+def _layout(n_queries: int) -> tuple[int, ...]:
+    """The block layout for a search of ``n_queries``: word-major once the copy pays."""
+    return WORD_MAJOR if n_queries >= WORD_MAJOR_FROM else ROW_MAJOR
+
+
 @njit(inline="always")
-def _distance(block, rows, r, q, qi, wit):
-    """Distance of row ``r`` of a word-major block of ``rows`` rows to query ``qi``."""
+def _distance(block, rows, r, q, qi, wit, lay):
+    """Distance of row ``r`` of a block of ``rows`` rows, laid out as ``lay``, to query ``qi``."""
     d = 0
     for w in range(len(wit)):  # a compile-time count: unrolled, and the row loops vectorise
-        word = np.uint64(w * rows + r)  # unsigned: no negative-index wrap, so it vectorises
+        if len(lay) == len(WORD_MAJOR):  # known at compile time: one branch is compiled
+            word = np.uint64(w * rows + r)  # unsigned: no negative-index wrap, so it vectorises
+        else:
+            word = np.uint64(r * len(wit) + w)
         d += np.int64(popcount(block[word] ^ q[qi, w]))
     return d
 
@@ -57,13 +72,13 @@ def _block_rows(flat, wit):
 
 
 @njit(inline="always")
-def _load_block(flat, b0, b1, scratch, wit):
-    """Rows ``b0:b1`` of the row-major words ``flat``, word-major.
+def _load_block(flat, b0, b1, scratch, wit, lay):
+    """Rows ``b0:b1`` of the row-major words ``flat``, in the layout ``lay``.
 
-    One word per row is already word-major: a view. Otherwise a copy in ``scratch``.
+    Row-major, or one word per row: a view. Otherwise a word-major copy in ``scratch``.
     """
-    if len(wit) == 1:
-        return flat[b0:b1]
+    if len(wit) == 1 or len(lay) != len(WORD_MAJOR):
+        return flat[b0 * len(wit) : b1 * len(wit)]
     rows = b1 - b0
     for w in range(len(wit)):
         for r in range(rows):
@@ -72,10 +87,10 @@ def _load_block(flat, b0, b1, scratch, wit):
 
 
 @njit(inline="always")
-def _count_below(block, rows, r0, r1, q, qi, t, wit):
+def _count_below(block, rows, r0, r1, q, qi, t, wit, lay):
     c = 0
     for r in range(r0, r1):
-        c += _distance(block, rows, r, q, qi, wit) < t
+        c += _distance(block, rows, r, q, qi, wit, lay) < t
     return c
 
 
@@ -131,7 +146,7 @@ def _push(d, j, k, n_bits, hist, state, bd, bp, g):
 
 
 @njit(cache=True)
-def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
+def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit, lay):
     """Top-k of rows ``lo:hi`` for queries ``q0:q1``, written to ``od``/``op`` rows."""
     g_n = q1 - q0
     hist = np.zeros((g_n, n_bits + 1), np.int64)
@@ -146,18 +161,18 @@ def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
     scratch = np.empty(block_rows * len(wit), flat.dtype)
     for b0 in range(lo, hi, block_rows):
         rows = min(hi, b0 + block_rows) - b0
-        block = _load_block(flat, b0, b0 + rows, scratch, wit)
+        block = _load_block(flat, b0, b0 + rows, scratch, wit, lay)
         for g in range(g_n):
             for r0 in range(0, rows, _SUB):
                 r1 = min(rows, r0 + _SUB)
-                if _count_below(block, rows, r0, r1, q, q0 + g, state[g, 0], wit) == 0:
+                if _count_below(block, rows, r0, r1, q, q0 + g, state[g, 0], wit, lay) == 0:
                     continue
                 for f0 in range(r0, r1, _FINE):
                     f1 = min(r1, f0 + _FINE)
-                    if _count_below(block, rows, f0, f1, q, q0 + g, state[g, 0], wit) == 0:
+                    if _count_below(block, rows, f0, f1, q, q0 + g, state[g, 0], wit, lay) == 0:
                         continue
                     for r in range(f0, f1):
-                        d = _distance(block, rows, r, q, q0 + g, wit)
+                        d = _distance(block, rows, r, q, q0 + g, wit, lay)
                         if d < state[g, 0]:
                             _push(d, b0 + r, k, n_bits, hist, state, bd, bp, g)
     for g in range(g_n):
@@ -165,25 +180,25 @@ def _scan_group(flat, q, q0, q1, lo, hi, k, n_bits, cap, od, op, wit):
 
 
 @njit(parallel=True, cache=True)
-def _knn_by_queries(db, q, k, n_bits, cap, od, op, wit):
+def _knn_by_queries(db, q, k, n_bits, cap, od, op, wit, lay):
     n_groups = (q.shape[0] + _GROUP - 1) // _GROUP
     for gi in prange(n_groups):
         q0 = gi * _GROUP
         q1 = min(q.shape[0], q0 + _GROUP)
         _scan_group(
-            db.ravel(), q, q0, q1, 0, db.shape[0], k, n_bits, cap, od[q0:q1], op[q0:q1], wit
+            db.ravel(), q, q0, q1, 0, db.shape[0], k, n_bits, cap, od[q0:q1], op[q0:q1], wit, lay
         )
 
 
 @njit(parallel=True, cache=True)
-def _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit):
+def _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit, lay):
     nq, n = q.shape[0], db.shape[0]
     part_d = np.full((n_parts, nq, k), -1, np.int32)
     part_p = np.full((n_parts, nq, k), -1, np.int64)
     for pi in prange(n_parts):
         lo = n * pi // n_parts
         hi = n * (pi + 1) // n_parts
-        _scan_group(db.ravel(), q, 0, nq, lo, hi, k, n_bits, cap, part_d[pi], part_p[pi], wit)
+        _scan_group(db.ravel(), q, 0, nq, lo, hi, k, n_bits, cap, part_d[pi], part_p[pi], wit, lay)
     for qi in prange(nq):  # parts are in row order, so a stable merge keeps id order
         bd = np.empty(n_parts * k, np.int32)
         bp = np.empty(n_parts * k, np.int64)
@@ -211,18 +226,18 @@ def knn_search(
     if nq == 0 or k == 0 or db.shape[0] == 0:
         return od, op
     cap = max(2 * k, 256)
-    wit = (0,) * db.shape[1]
+    wit, lay = (0,) * db.shape[1], _layout(nq)
     if nq >= 2 * _GROUP * n_threads or n_threads == 1:
         with numba.parallel_chunksize(1):  # dynamic: a descheduled thread does not stall the rest
-            _knn_by_queries(db, q, k, n_bits, cap, od, op, wit)
+            _knn_by_queries(db, q, k, n_bits, cap, od, op, wit, lay)
     else:
         n_parts = max(1, min(n_threads, db.size * db.itemsize // _BLOCK_BYTES))
-        _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit)
+        _knn_by_rows(db, q, k, n_bits, cap, n_parts, od, op, wit, lay)
     return od, op
 
 
 @njit(inline="always")
-def _range_scan(block, rows, b0, q, qi, radius, wit, od, op, row, c):
+def _range_scan(block, rows, b0, q, qi, radius, wit, lay, od, op, row, c):
     """Append the rows of a block (its first row is ``b0``) within ``radius`` after
     the ``c`` found so far.
 
@@ -230,10 +245,10 @@ def _range_scan(block, rows, b0, q, qi, radius, wit, od, op, row, c):
     """
     for r0 in range(0, rows, _SUB):
         r1 = min(rows, r0 + _SUB)
-        if _count_below(block, rows, r0, r1, q, qi, radius + 1, wit) == 0:
+        if _count_below(block, rows, r0, r1, q, qi, radius + 1, wit, lay) == 0:
             continue
         for r in range(r0, r1):
-            d = _distance(block, rows, r, q, qi, wit)
+            d = _distance(block, rows, r, q, qi, wit, lay)
             if d <= radius:
                 if c < od.shape[1]:
                     od[row, c], op[row, c] = d, b0 + r
@@ -242,7 +257,7 @@ def _range_scan(block, rows, b0, q, qi, radius, wit, od, op, row, c):
 
 
 @njit(inline="always")
-def _range_blocks(flat, n, q, q0, q1, radius, wit, od, op, counts):
+def _range_blocks(flat, n, q, q0, q1, radius, wit, lay, od, op, counts):
     """``_range_scan`` of every block of the ``n`` rows for queries ``q0:q1``.
 
     Query ``qi`` stores in row ``qi - q0`` of ``od``/``op`` and counts in ``counts[qi]``.
@@ -251,24 +266,26 @@ def _range_blocks(flat, n, q, q0, q1, radius, wit, od, op, counts):
     scratch = np.empty(block_rows * len(wit), flat.dtype)
     for b0 in range(0, n, block_rows):
         rows = min(n, b0 + block_rows) - b0
-        block = _load_block(flat, b0, b0 + rows, scratch, wit)
+        block = _load_block(flat, b0, b0 + rows, scratch, wit, lay)
         for qi in range(q0, q1):
             counts[qi] = _range_scan(
-                block, rows, b0, q, qi, radius, wit, od, op, qi - q0, counts[qi]
+                block, rows, b0, q, qi, radius, wit, lay, od, op, qi - q0, counts[qi]
             )
 
 
 @njit(parallel=True, cache=True)
-def _range_first_pass(db, q, radius, bd, bp, counts, wit):
+def _range_first_pass(db, q, radius, bd, bp, counts, wit, lay):
     n_groups = (q.shape[0] + _GROUP - 1) // _GROUP
     for gi in prange(n_groups):
         q0 = gi * _GROUP
         q1 = min(q.shape[0], q0 + _GROUP)
-        _range_blocks(db.ravel(), db.shape[0], q, q0, q1, radius, wit, bd[q0:q1], bp[q0:q1], counts)
+        _range_blocks(
+            db.ravel(), db.shape[0], q, q0, q1, radius, wit, lay, bd[q0:q1], bp[q0:q1], counts
+        )
 
 
 @njit(parallel=True, cache=True)
-def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit):
+def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit, lay):
     flat = db.ravel()
     for qi in prange(q.shape[0]):
         c = lims[qi + 1] - lims[qi]
@@ -277,7 +294,7 @@ def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit):
         else:  # the first pass ran out of room: scan again with the exact size
             big_d, big_p = np.empty((1, c), np.int32), np.empty((1, c), np.int64)
             found = np.zeros(qi + 1, np.int64)
-            _range_blocks(flat, db.shape[0], q, qi, qi + 1, radius, wit, big_d, big_p, found)
+            _range_blocks(flat, db.shape[0], q, qi, qi + 1, radius, wit, lay, big_d, big_p, found)
             src_d, src_p = big_d[0], big_p[0]
         s = lims[qi]
         _select(src_d, src_p, c, c, n_bits, out_d[s : s + c], out_p[s : s + c])
@@ -292,17 +309,17 @@ def range_search(
     results of query ``i`` are ``lims[i]:lims[i + 1]``, sorted by (distance, position).
     """
     nq = q.shape[0]
-    wit = (0,) * db.shape[1]
+    wit, lay = (0,) * db.shape[1], _layout(nq)
     bd = np.empty((nq, cap), np.int32)
     bp = np.empty((nq, cap), np.int64)
     counts = np.zeros(nq, np.int64)
     if nq and db.shape[0]:
         with numba.parallel_chunksize(1):
-            _range_first_pass(db, q, radius, bd, bp, counts, wit)
+            _range_first_pass(db, q, radius, bd, bp, counts, wit, lay)
     lims = np.zeros(nq + 1, np.int64)
     np.cumsum(counts, out=lims[1:])
     out_d = np.empty(lims[-1], np.int32)
     out_p = np.empty(lims[-1], np.int64)
     if nq and db.shape[0]:
-        _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit)
+        _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit, lay)
     return lims, out_d, out_p
