@@ -105,3 +105,19 @@ def test_a_block_is_read_word_major_or_in_place(n_words):
 def test_few_queries_read_in_place_and_many_word_major():
     assert kernels._layout(kernels.WORD_MAJOR_FROM - 1) == kernels.ROW_MAJOR
     assert kernels._layout(kernels.WORD_MAJOR_FROM) == kernels.WORD_MAJOR
+
+
+@pytest.mark.parametrize("n_queries", [1, kernels.WORD_MAJOR_FROM + 6])
+def test_range_results_past_the_first_pass_buffer(n_queries):
+    """More matches than the first pass keeps: the rescan finds all of them, in id order."""
+    rng = np.random.default_rng(3)
+    db = rng.integers(0, 256, (5000, 16), dtype=np.uint8)  # 128 bits: two words per row
+    db[[*range(1000, 1100), 4095, 4096, 4999]] = db[7]
+    index = FlatIndex(128)
+    index.add(db)
+    lims, distances, found = index.range_search(np.repeat(db[7:8], n_queries, axis=0), 0)
+    want = np.flatnonzero((db == db[7]).all(axis=1))
+    assert want.size > 32  # beyond the first pass's buffer of 32 per query
+    for i in range(n_queries):
+        np.testing.assert_array_equal(found[lims[i] : lims[i + 1]], want)
+    assert (distances == 0).all()

@@ -260,7 +260,7 @@ def _range_scan(block, rows, b0, q, qi, radius, wit, lay, od, op, row, c):
 def _range_blocks(flat, n, q, q0, q1, radius, wit, lay, od, op, counts):
     """``_range_scan`` of every block of the ``n`` rows for queries ``q0:q1``.
 
-    Query ``qi`` stores in row ``qi - q0`` of ``od``/``op`` and counts in ``counts[qi]``.
+    Query ``qi`` stores in row ``qi - q0`` of ``od``/``op`` and counts in ``counts[qi - q0]``.
     """
     block_rows = _block_rows(flat, wit)
     scratch = np.empty(block_rows * len(wit), flat.dtype)
@@ -268,8 +268,8 @@ def _range_blocks(flat, n, q, q0, q1, radius, wit, lay, od, op, counts):
         rows = min(n, b0 + block_rows) - b0
         block = _load_block(flat, b0, b0 + rows, scratch, wit, lay)
         for qi in range(q0, q1):
-            counts[qi] = _range_scan(
-                block, rows, b0, q, qi, radius, wit, lay, od, op, qi - q0, counts[qi]
+            counts[qi - q0] = _range_scan(
+                block, rows, b0, q, qi, radius, wit, lay, od, op, qi - q0, counts[qi - q0]
             )
 
 
@@ -279,13 +279,12 @@ def _range_first_pass(db, q, radius, bd, bp, counts, wit, lay):
     for gi in prange(n_groups):
         q0 = gi * _GROUP
         q1 = min(q.shape[0], q0 + _GROUP)
-        _range_blocks(
-            db.ravel(), db.shape[0], q, q0, q1, radius, wit, lay, bd[q0:q1], bp[q0:q1], counts
-        )
+        od, op, found = bd[q0:q1], bp[q0:q1], counts[q0:q1]
+        _range_blocks(db.ravel(), db.shape[0], q, q0, q1, radius, wit, lay, od, op, found)
 
 
 @njit(parallel=True, cache=True)
-def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit, lay):
+def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit):
     flat = db.ravel()
     for qi in prange(q.shape[0]):
         c = lims[qi + 1] - lims[qi]
@@ -293,8 +292,10 @@ def _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit, lay):
             src_d, src_p = bd[qi, :c].copy(), bp[qi, :c].copy()
         else:  # the first pass ran out of room: scan again with the exact size
             big_d, big_p = np.empty((1, c), np.int32), np.empty((1, c), np.int64)
-            found = np.zeros(qi + 1, np.int64)
-            _range_blocks(flat, db.shape[0], q, qi, qi + 1, radius, wit, lay, big_d, big_p, found)
+            found = np.zeros(1, np.int64)  # one query: rows read in place, no block copy
+            _range_blocks(
+                flat, db.shape[0], q, qi, qi + 1, radius, wit, ROW_MAJOR, big_d, big_p, found
+            )
             src_d, src_p = big_d[0], big_p[0]
         s = lims[qi]
         _select(src_d, src_p, c, c, n_bits, out_d[s : s + c], out_p[s : s + c])
@@ -321,5 +322,5 @@ def range_search(
     out_d = np.empty(lims[-1], np.int32)
     out_p = np.empty(lims[-1], np.int64)
     if nq and db.shape[0]:
-        _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit, lay)
+        _range_finish(db, q, radius, n_bits, bd, bp, lims, out_d, out_p, wit)
     return lims, out_d, out_p
