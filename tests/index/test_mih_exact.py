@@ -46,6 +46,14 @@ def both(db: np.ndarray, n_bits: int, n_tables: int | None = None, ids=None):
     return flat, mih
 
 
+def random_case(seed: int, n_rows: int, n_bits: int, n_queries: int):
+    """Random codes in both indexes, and queries near database rows."""
+    rng = np.random.default_rng(seed)
+    bits = random_bits(rng, n_rows, n_bits)
+    flat, mih = both(packed(bits), n_bits)
+    return flat, mih, packed(near_queries(rng, bits, n_queries))
+
+
 @pytest.fixture
 def scans(monkeypatch):
     """Counts the queries that FlatIndex's scans answer (MultiIndexHashing's fallback)."""
@@ -88,20 +96,14 @@ def assert_same_knn(flat, mih, queries, k, scans=None):
 
 @pytest.mark.parametrize("n_bits", [64, 128, 60, 100])
 def test_radius_0_to_3_random_codes(n_bits, scans):
-    rng = np.random.default_rng(n_bits)
-    bits = random_bits(rng, 30_000, n_bits)
-    flat, mih = both(packed(bits), n_bits)
-    queries = packed(near_queries(rng, bits, 300))
+    flat, mih, queries = random_case(n_bits, 30_000, n_bits, 300)
     found = [assert_same_range(flat, mih, queries, r, scans) for r in range(4)]
     assert found[0] >= 50 and found[3] > found[0]  # the queries find their rows
 
 
 @pytest.mark.parametrize("n_bits", [64, 100])
 def test_knn_random_codes(n_bits, scans):
-    rng = np.random.default_rng(7 + n_bits)
-    bits = random_bits(rng, 30_000, n_bits)
-    flat, mih = both(packed(bits), n_bits)
-    queries = packed(near_queries(rng, bits, 200))
+    flat, mih, queries = random_case(7 + n_bits, 30_000, n_bits, 200)
     assert_same_knn(flat, mih, queries[:100], 1, scans)
     assert_same_knn(flat, mih, queries, 5)  # farther neighbours: some queries may scan
 
@@ -148,10 +150,7 @@ def test_ids_with_gaps_after_remove(scans):
 
 
 def test_k_larger_than_the_database():
-    rng = np.random.default_rng(6)
-    bits = random_bits(rng, 300, 60)
-    flat, mih = both(packed(bits), 60)
-    queries = packed(near_queries(rng, bits, 20))
+    flat, mih, queries = random_case(6, 300, 60, 20)
     assert_same_knn(flat, mih, queries, 305)
     assert (mih.search(queries, 305)[1][:, 300:] == -1).all()
 
@@ -174,10 +173,7 @@ def test_long_substrings_use_sorted_slots(scans):
 
 def test_many_queries_and_probes_per_group(scans):
     """More queries than a group, more probes than a stage, and a single query."""
-    rng = np.random.default_rng(9)
-    bits = random_bits(rng, 60_000, 64)
-    flat, mih = both(packed(bits), 64)
-    queries = packed(near_queries(rng, bits, 700))
+    flat, mih, queries = random_case(9, 60_000, 64, 700)
     assert mih.m == 4 and mih._tab().max_radius >= 5  # r = 4, 5: 16 probes per step
     for r in (4, 5):
         assert_same_range(flat, mih, queries, r, scans)
@@ -186,10 +182,7 @@ def test_many_queries_and_probes_per_group(scans):
 
 
 def test_radius_beyond_probing_scans():
-    rng = np.random.default_rng(10)
-    bits = random_bits(rng, 5_000, 64)
-    flat, mih = both(packed(bits), 64)
-    queries = packed(near_queries(rng, bits, 10))
+    flat, mih, queries = random_case(10, 5_000, 64, 10)
     radius = mih._tab().max_radius + 1
     assert_same_range(flat, mih, queries, radius)
 
@@ -200,10 +193,7 @@ def test_batches_split_over_threads(monkeypatch, scans):
 
     monkeypatch.setattr(mih_module, "_threads", lambda: 3)
     monkeypatch.setattr(mih_module, "_THREAD_WORK", 1)
-    rng = np.random.default_rng(11)
-    bits = random_bits(rng, 30_000, 64)
-    flat, mih = both(packed(bits), 64)
-    queries = packed(near_queries(rng, bits, 500))
+    flat, mih, queries = random_case(11, 30_000, 64, 500)
     for r in range(4):
         assert_same_range(flat, mih, queries, r, scans)
     assert_same_knn(flat, mih, queries, 1, scans)
