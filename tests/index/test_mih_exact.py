@@ -71,13 +71,19 @@ def scans(monkeypatch):
     return counted
 
 
+def probed(scans, search, *args):
+    """``search(*args)``; with ``scans``, checks that no query fell back to the flat scan."""
+    before = None if scans is None else scans["queries"]
+    got = search(*args)
+    if scans is not None:
+        assert scans["queries"] == before, "answered by the flat scan, not by probing"
+    return got
+
+
 def assert_same_range(flat, mih, queries, radius, scans=None):
     """Same CSR results; with ``scans``, every query answered by probing."""
     want = flat.range_search(queries, radius)
-    before = None if scans is None else scans["queries"]
-    got = mih.range_search(queries, radius)
-    if scans is not None:
-        assert scans["queries"] == before, "answered by the flat scan, not by probing"
+    got = probed(scans, mih.range_search, queries, radius)
     for name, a, b in zip(("lims", "distances", "ids"), got, want, strict=True):
         np.testing.assert_array_equal(a, b, err_msg=f"{name}, radius {radius}")
     return int(want[0][-1])
@@ -86,10 +92,7 @@ def assert_same_range(flat, mih, queries, radius, scans=None):
 def assert_same_knn(flat, mih, queries, k, scans=None):
     """Same neighbours; with ``scans``, every query answered by probing."""
     want = flat.search(queries, k)
-    before = None if scans is None else scans["queries"]
-    got = mih.search(queries, k)
-    if scans is not None:
-        assert scans["queries"] == before, "answered by the flat scan, not by probing"
+    got = probed(scans, mih.search, queries, k)
     np.testing.assert_array_equal(got[0], want[0], err_msg=f"distances, k={k}")
     np.testing.assert_array_equal(got[1], want[1], err_msg=f"ids, k={k}")
 
