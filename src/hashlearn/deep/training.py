@@ -57,6 +57,8 @@ class TrainConfig:
     ``run_fingerprint``: what the run's data and settings hash to
     (:func:`hashlearn.deep.checkpoint.fingerprint`); kept in its checkpoints, and
     ``resume`` refuses a checkpoint of another run. None: no such check.
+    ``precision`` is the autocast of the training steps, ``eval_precision`` that of
+    validation (None: ``precision``).
     """
 
     epochs: int = 50
@@ -78,6 +80,7 @@ class TrainConfig:
     val_database_size: int = 5000
     eval_batch_size: int = 1024
     precision: str = "float32"
+    eval_precision: str | None = None
     run_fingerprint: str | None = None
 
 
@@ -268,7 +271,12 @@ def train_hashing(
             None
             if val_data is None
             else validation_map(
-                network, val_data, n_bits, scoring, cfg.precision, cfg.eval_batch_size
+                network,
+                val_data,
+                n_bits,
+                scoring,
+                cfg.eval_precision or cfg.precision,
+                cfg.eval_batch_size,
             )
         )
         state["epoch"] += 1

@@ -132,7 +132,12 @@ class PairwiseHasher(TorchHasher):
         }
 
     def _config(
-        self, seed: int, settings: dict[str, Any], precision: str, n_val: int, run: str | None
+        self,
+        seed: int,
+        settings: dict[str, Any],
+        precisions: dict[str, Any],
+        n_val: int,
+        run: str | None,
     ) -> TrainConfig:
         lr_step = settings["lr_step"]
         return TrainConfig(
@@ -150,7 +155,8 @@ class PairwiseHasher(TorchHasher):
             resume=bool(self.resume),
             progress=bool(self.progress),
             seed=seed,
-            precision=precision,
+            precision=precisions["precision"],
+            eval_precision=precisions.get("inference_precision"),
             run_fingerprint=run,
         )
 
@@ -173,14 +179,18 @@ class PairwiseHasher(TorchHasher):
         n_features = int(np.prod(X.shape[1:]))
         network = self._build_module(n_features)
         network.to(torch.device(self.device) if self.device else default_device())
-        precision = "float32" if kind == "features" else self._resolved_precision(network)
+        precisions = (
+            {"precision": "float32"}
+            if kind == "features"
+            else self._image_precisions(network, X, y, n_val, settings)
+        )
         run = self._run_fingerprint(X, y, n_val)
-        cfg = self._config(seed, settings, precision, n_val, run)
+        cfg = self._config(seed, settings, precisions, n_val, run)
         if kind == "features":
             state = self._train_features(network, X, y, n_val, cfg)
         else:
             state = self._train_images(network, X, y, n_val, cfg)
-        self.settings_ = {**settings, "backbone": backbone, "precision": precision}
+        self.settings_ = {**settings, "backbone": backbone, **precisions}
         self.history_ = [history_row("epoch", **row) for row in state["history"]]
         self.best_epoch_ = int(state["best_epoch"])
         self.n_features_in_ = n_features
@@ -220,16 +230,43 @@ class PairwiseHasher(TorchHasher):
         params = {k: v for k, v in self.get_params(deep=False).items() if k not in RUN_ONLY}
         return fingerprint([X, y], {**params, "n_validation_rows": n_val})
 
-    def _resolved_precision(self, network: nn.Module) -> str:
-        from hashlearn._precision import resolve_precision
+    def _image_precisions(
+        self, network: nn.Module, X: np.ndarray, y: np.ndarray, n_val: int, settings: dict
+    ) -> dict[str, Any]:
+        """Training and inference precision of an image run (keys of ``settings_``).
 
-        if self.precision == "auto" and not isinstance(self.finetune, str):
-            # The last blocks' small feature maps train at 0.7x the float32 speed in
-            # bfloat16 on a CPU (benchmarks/results/deep.md, section 3a).
-            return "float32"
+        "auto" trains the cached last blocks in float32 (0.7x the speed in bfloat16 on
+        a CPU, benchmarks/results/deep.md section 3a); a long whole-network run on a
+        CPU with bfloat16 instructions times both precisions and trains in the faster
+        (:mod:`hashlearn.deep.precision_timing`), and infers in bfloat16.
+        """
+        from hashlearn._precision import resolve_precision
+        from hashlearn.deep.precision_timing import MIN_TIMED_STEPS
+
         device = next(network.parameters()).device
         dtype = resolve_precision(str(self.precision), device)
-        return "float32" if dtype is None else str(dtype).replace("torch.", "")
+        native = "float32" if dtype is None else str(dtype).replace("torch.", "")
+        if self.precision != "auto":
+            return {"precision": native, "inference_precision": native}
+        if not isinstance(self.finetune, str):
+            return {"precision": "float32", "inference_precision": "float32"}
+        batch = int(settings["batch_size"])
+        steps = int(settings["epochs"]) * -(-(len(X) - n_val) // batch)
+        timed = self.finetune == "all" and device.type == "cpu" and native == "bfloat16"
+        if not timed or steps < MIN_TIMED_STEPS:
+            return {"precision": native, "inference_precision": native}
+        choice, speeds = self._time_precisions(network, X[:batch], y[:batch])
+        return {"precision": choice, "inference_precision": native, "precision_speeds": speeds}
+
+    def _time_precisions(
+        self, network: nn.Module, images: np.ndarray, labels: np.ndarray
+    ) -> tuple[str, dict[str, float]]:
+        """:func:`faster_training_precision` on one batch of training images."""
+        from hashlearn.data.cnn import prepare_images
+        from hashlearn.deep.precision_timing import faster_training_precision
+
+        x = prepare_images(images, int(self.image_size))
+        return faster_training_precision(network, self._make_loss(), x, torch.as_tensor(labels))
 
     def _probe_input(self) -> np.ndarray:
         if getattr(self, "backbone_", FEATURES) == FEATURES:
@@ -268,5 +305,6 @@ class PairwiseHasher(TorchHasher):
         from hashlearn.deep.image_training import image_transforms
 
         _, evaluation = image_transforms(int(self.image_size), augment=False)
-        precision = str(self.settings_.get("precision", "float32"))
+        settings = self.settings_
+        precision = str(settings.get("inference_precision", settings.get("precision", "float32")))
         return self._project_rows(check_images(X, "X"), evaluation, IMAGE_BATCH, precision)
