@@ -10,6 +10,8 @@ Usage (run in the background with few threads; results go to a JSON file)::
     python benchmarks/deep_bench.py e2e-speed --size 128 --batch 64 --batches 4 --threads 2
     python benchmarks/deep_bench.py inference-batch --threads 2   # encoding: 32 vs 1,024 per pass
     python benchmarks/deep_bench.py bf16-features --bits 32 --threads 2   # mAP, fp32 vs bf16
+    python benchmarks/deep_bench.py bf16-inference --methods dhn --bits 32 \
+        --checkpoint ckpt-dhn32 --threads 2   # a model trained end to end, fp32 vs bf16 codes
     python benchmarks/deep_bench.py probe --threads 2 --probe '{"finetune": 3}' \
         '{"finetune": "all", "pretrained_lr_mult": 1.0}'   # quick settings probe on images
     python benchmarks/deep_bench.py imagenet-synthetic   # mAP@1000 protocol path on stand-in data
@@ -338,6 +340,41 @@ def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def run_bf16_inference(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Does bfloat16 inference cost a model trained end to end retrieval quality?
+
+    Resumes the finished checkpoint ``--checkpoint`` of a ``hashlearn bench
+    --protocol cifar10-1k --features images`` run (method ``--methods``, length
+    ``--bits``, seed 0; no epoch is trained again), then encodes the protocol's
+    queries and ``--database`` random database images in float32 and in bfloat16
+    and prints the mAP of each, the share of identical bits and the encoding speed.
+    """
+    from hashlearn.bench.data import load_benchmark_data
+
+    data = load_benchmark_data("cifar10-1k", features="images")
+    db = np.random.default_rng(0).permutation(len(data.X_db))[: args.database]
+    method, n_bits = args.methods[0], args.bits[0]
+    model = hashlearn.create(
+        method, n_bits=n_bits, random_state=0, checkpoint_dir=args.checkpoint, resume=True
+    )
+    model.fit(data.X_train, data.y_train)
+    rows, codes = [], {}
+    for precision in ("float32", "bfloat16"):
+        model.settings_["inference_precision"] = precision
+        tic = time.perf_counter()
+        q, dbc = model.encode(data.X_query), model.encode(data.X_db[db])
+        seconds = time.perf_counter() - tic
+        codes[precision] = np.concatenate([q, dbc])
+        value = mean_average_precision(q, dbc, data.y_query, data.y_db[db], n_bits=n_bits)
+        rate = (len(q) + len(dbc)) / seconds
+        rows.append({"precision": precision, "map": value, "images_per_s": rate})
+        print(f"{method} {n_bits} bits, {precision:9s} mAP {value:.4f}  ({rate:.0f} images/s)")
+    same = np.unpackbits(~(codes["float32"] ^ codes["bfloat16"]), axis=1)[:, :n_bits].mean()
+    print(f"identical bits: {same:.4%}; load average {os.getloadavg()[0]:.2f}")
+    rows.append({"identical_bits": float(same), "database": len(db)})
+    return rows
+
+
 def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Quick settings probe on images: HashNet (or ``"method"``) on 600 CIFAR-10 images, 64 px.
 
@@ -401,6 +438,7 @@ def main() -> None:
             "e2e-speed",
             "inference-batch",
             "bf16-features",
+            "bf16-inference",
             "probe",
             "imagenet-synthetic",
         ],
@@ -415,6 +453,7 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--database", type=int, default=10000)
     ap.add_argument("--probe", nargs="+", default=['{"finetune": "all"}'])
+    ap.add_argument("--checkpoint", default=None, help="bf16-inference: a finished run's folder")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -425,6 +464,7 @@ def main() -> None:
         "e2e-speed": run_e2e_speed,
         "inference-batch": run_inference_batch,
         "bf16-features": run_bf16_features,
+        "bf16-inference": run_bf16_inference,
         "probe": run_probe,
         "imagenet-synthetic": run_imagenet_synthetic,
     }[args.what]
