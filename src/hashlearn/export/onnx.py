@@ -16,7 +16,7 @@ Outputs: ``"projection"`` (n, n_bits) float32, the real-valued codes, and
 ``"bits"`` (n, n_bits) uint8, 1 where the projection is ``>= 0`` (the rule of
 :func:`hashlearn.codes.binarize`; decided before the cast to float32, so a
 float64 BDNN gets the bits of its own outputs). The graph always computes in
-float32 (float64 for such a BDNN): an image model whose ``settings_["precision"]``
+float32 (float64 for such a BDNN): an image model whose ``settings_["inference_precision"]``
 is bfloat16 projects in bfloat16 with torch, and :func:`verify_onnx` then
 counts the bits on which the two disagree.
 
