@@ -231,7 +231,7 @@ class PairwiseHasher(TorchHasher):
         return fingerprint([X, y], {**params, "n_validation_rows": n_val})
 
     def _image_precisions(
-        self, network: nn.Module, X: np.ndarray, y: np.ndarray, n_val: int, settings: dict
+        self, network: nn.Module, X: np.ndarray, y: np.ndarray, n_val: int, settings: dict[str, Any]
     ) -> dict[str, Any]:
         """Training and inference precision of an image run (keys of ``settings_``).
 
