@@ -13,10 +13,8 @@ from torch import nn
 
 import hashlearn
 from hashlearn.data.cnn import prepare_images
-from hashlearn.deep import image_backbone
 from hashlearn.deep.backbones import FeatureMLP
 from hashlearn.deep.heads import HashHead
-from hashlearn.deep.image_backbone import GlobalAvgPool, StagedCNN
 from hashlearn.deep.image_training import ActivationCache, ImageEncoder, _TrainedPart
 from hashlearn.deep.losses import HashNetLoss
 from hashlearn.deep.pairwise.dhn import DHN
@@ -26,38 +24,10 @@ from hashlearn.deep.training import HashingNetwork
 DATA = Path(os.environ.get("HASHLEARN_DATA", Path(__file__).parents[2] / ".." / "shared" / "data"))
 
 
-def tiny_cnn() -> StagedCNN:
-    """Stem + 3 blocks + pooled head, with batch norm so frozen statistics matter."""
-
-    def block(c_in: int, c_out: int) -> nn.Module:
-        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU())
-
-    stages = [
-        block(3, 6),
-        block(6, 6),
-        block(6, 8),
-        block(8, 8),
-        nn.Sequential(nn.Conv2d(8, 12, 1), GlobalAvgPool()),
-    ]
-    return StagedCNN(stages, out_features=12)
-
-
-@pytest.fixture()
-def tiny_backbone(monkeypatch):
-    monkeypatch.setitem(image_backbone.BACKBONES, "tiny", tiny_cnn)
-    return "tiny"
-
-
-def two_class_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    images = rng.integers(0, 120, (n, 12, 12, 3), dtype=np.uint8)
-    labels = np.arange(n) % 2
-    images[labels == 1, :, :6] += 120  # a visible class cue: a bright left half
-    return images, labels
-
-
 @pytest.mark.parametrize("statistics", ["frozen", "batch"])
-def test_cached_path_gives_the_loss_and_gradients_of_the_frozen_network(statistics):
+def test_cached_path_gives_the_loss_and_gradients_of_the_frozen_network(
+    statistics, tiny_cnn, two_class_images
+):
     torch.manual_seed(0)
     cnn = tiny_cnn().double()
     for module in cnn.modules():  # non-trivial batch-norm statistics
@@ -90,7 +60,9 @@ def test_cached_path_gives_the_loss_and_gradients_of_the_frozen_network(statisti
     assert all(p.grad is None and not p.requires_grad for p in frozen)
 
 
-def test_batch_norm_statistics_stay_fixed_while_trained_stages_learn(tiny_backbone):
+def test_batch_norm_statistics_stay_fixed_while_trained_stages_learn(
+    tiny_backbone, two_class_images, tiny_cnn
+):
     images, labels = two_class_images(40)
     torch.manual_seed(0)  # fit seeds torch with random_state before building the network
     start = tiny_cnn().state_dict()
@@ -105,7 +77,7 @@ def test_batch_norm_statistics_stay_fixed_while_trained_stages_learn(tiny_backbo
     assert not torch.equal(end["stages.3.1.weight"], start["stages.3.1.weight"])  # BN affine
 
 
-def test_augmentation_is_random_in_training_and_off_at_evaluation():
+def test_augmentation_is_random_in_training_and_off_at_evaluation(two_class_images):
     images, _ = two_class_images(8)
     torch.manual_seed(0)
     a, b = prepare_images(images, 16, augment=True), prepare_images(images, 16, augment=True)
@@ -114,7 +86,7 @@ def test_augmentation_is_random_in_training_and_off_at_evaluation():
 
 
 @pytest.mark.parametrize("finetune", ["all", 2, "frozen"])
-def test_encoding_never_augments(tiny_backbone, finetune):
+def test_encoding_never_augments(tiny_backbone, finetune, two_class_images):
     images, labels = two_class_images(40)
     model = DHN(n_bits=8, epochs=1, finetune=finetune, backbone=tiny_backbone, random_state=0)
     model.fit(images, labels)
@@ -122,7 +94,9 @@ def test_encoding_never_augments(tiny_backbone, finetune):
 
 
 @pytest.mark.parametrize("finetune", ["all", 2])
-def test_resume_after_a_kill_ends_as_an_uninterrupted_run(tiny_backbone, tmp_path, finetune):
+def test_resume_after_a_kill_ends_as_an_uninterrupted_run(
+    tiny_backbone, tmp_path, finetune, two_class_images
+):
     images, labels = two_class_images(48)
     kw = dict(
         n_bits=6,
@@ -143,7 +117,7 @@ def test_resume_after_a_kill_ends_as_an_uninterrupted_run(tiny_backbone, tmp_pat
         assert torch.equal(value, resumed.module_.state_dict()[key]), key
 
 
-def test_image_model_saves_and_loads(tiny_backbone, tmp_path):
+def test_image_model_saves_and_loads(tiny_backbone, tmp_path, two_class_images):
     images, labels = two_class_images(40)
     model = HashNet(n_bits=10, epochs=1, backbone=tiny_backbone, random_state=0).fit(images, labels)
     loaded = hashlearn.load(model.save(tmp_path / "m"))
@@ -151,7 +125,7 @@ def test_image_model_saves_and_loads(tiny_backbone, tmp_path):
     np.testing.assert_array_equal(loaded.encode(images), model.encode(images))
 
 
-def test_bad_image_input_gets_a_clear_error(tiny_backbone):
+def test_bad_image_input_gets_a_clear_error(tiny_backbone, two_class_images):
     images, labels = two_class_images(20)
     model = HashNet(n_bits=8, epochs=1, backbone=tiny_backbone)
     with pytest.raises(ValueError, match=r"grey images.*3 colour channels"):
@@ -188,7 +162,7 @@ def test_training_on_real_images_lifts_validation_map_well_above_random():
     assert best > first + 0.05
 
 
-def test_pretrained_cnn_new_layers_and_hash_layer_get_their_own_learning_rates():
+def test_pretrained_cnn_new_layers_and_hash_layer_get_their_own_learning_rates(tiny_cnn):
     from hashlearn.deep.training import TrainConfig, make_optimizer
 
     encoder = ImageEncoder(tiny_cnn(), FeatureMLP(12, (10,)))
@@ -201,7 +175,7 @@ def test_pretrained_cnn_new_layers_and_hash_layer_get_their_own_learning_rates()
     assert opt.param_groups[2]["params"][0] is net.head.fc.weight
 
 
-def test_auto_precision_trains_cached_last_blocks_in_float32(tiny_backbone):
+def test_auto_precision_trains_cached_last_blocks_in_float32(tiny_backbone, two_class_images):
     images, labels = two_class_images(24)
     model = HashNet(n_bits=6, epochs=1, finetune=2, backbone=tiny_backbone, random_state=0)
     assert model.fit(images, labels).settings_["precision"] == "float32"

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from hashlearn import _precision
-from hashlearn.deep import image_backbone, precision_timing
+from hashlearn.deep import precision_timing
 from hashlearn.deep.pairwise.dhn import DHN
 from hashlearn.deep.pairwise.hashnet import HashNet
 from hashlearn.deep.precision_timing import BFLOAT16_MARGIN, faster_training_precision
@@ -53,23 +53,9 @@ def test_bfloat16_is_chosen_only_when_clearly_faster(monkeypatch, bf16_seconds, 
     assert speeds["bfloat16"] == pytest.approx(4.0 / bf16_seconds)
 
 
-def _tiny_cnn() -> image_backbone.StagedCNN:
-    def block(c_in: int, c_out: int) -> nn.Module:
-        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU())
-
-    stages = [
-        block(3, 4),
-        block(4, 4),
-        block(4, 6),
-        nn.Sequential(nn.Conv2d(6, 8, 1), image_backbone.GlobalAvgPool()),
-    ]
-    return image_backbone.StagedCNN(stages, out_features=8)
-
-
 @pytest.fixture()
-def bfloat16_cpu(monkeypatch):
+def bfloat16_cpu(monkeypatch, tiny_backbone):
     """A CPU that has bfloat16 instructions, a tiny CNN, and runs long enough to be timed."""
-    monkeypatch.setitem(image_backbone.BACKBONES, "tiny", _tiny_cnn)
     monkeypatch.setattr(_precision, "cpu_has_native_bfloat16", lambda: True)
     monkeypatch.setattr(precision_timing, "MIN_TIMED_STEPS", 2)
 

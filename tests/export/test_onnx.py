@@ -15,8 +15,6 @@ from sklearn.datasets import load_digits  # noqa: E402
 from torch import nn  # noqa: E402
 
 import hashlearn  # noqa: E402
-from hashlearn.deep import image_backbone  # noqa: E402
-from hashlearn.deep.image_backbone import GlobalAvgPool, StagedCNN  # noqa: E402
 from hashlearn.export.onnx import export_onnx, onnx_session, verify_onnx  # noqa: E402
 
 FAST = {
@@ -127,23 +125,6 @@ def test_verify_reports_agreement_and_counts_disagreement(exported, digits):
     assert other["max_abs_diff"] > 1e-3
 
 
-def tiny_cnn() -> StagedCNN:
-    stages = [
-        nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU()),
-        nn.Sequential(nn.Conv2d(6, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()),
-        nn.Sequential(nn.Conv2d(8, 12, 1), GlobalAvgPool()),
-    ]
-    return StagedCNN(stages, out_features=12)
-
-
-def two_class_images(n: int, side: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    images = rng.integers(0, 120, (n, side, side, 3), dtype=np.uint8)
-    labels = np.arange(n) % 2
-    images[labels == 1, :, : side // 2] += 120
-    return images, labels
-
-
 def check_image_export(model, path, images: np.ndarray) -> None:
     (given,) = onnx.load(str(path)).graph.input
     assert given.type.tensor_type.elem_type == onnx.TensorProto.UINT8
@@ -154,17 +135,18 @@ def check_image_export(model, path, images: np.ndarray) -> None:
     assert verify_onnx(model, path, images)["sign_flips"] == 0
 
 
-def test_image_model_exports_with_its_resize_and_normalisation(monkeypatch, tmp_path):
-    monkeypatch.setitem(image_backbone.BACKBONES, "tiny", tiny_cnn)
+def test_image_model_exports_with_its_resize_and_normalisation(
+    tiny_backbone, two_class_images, tmp_path
+):
     images, labels = two_class_images(40, side=12)
     model = hashlearn.create(
-        "hashnet", n_bits=8, epochs=1, backbone="tiny", image_size=16, precision="float32"
+        "hashnet", n_bits=8, epochs=1, backbone=tiny_backbone, image_size=16, precision="float32"
     ).fit(images[:30], labels[:30])
     check_image_export(model, export_onnx(model, tmp_path / "m.onnx"), images[30:])
 
 
 @pytest.mark.slow
-def test_efficientnet_lite0_hashnet_exports(tmp_path):
+def test_efficientnet_lite0_hashnet_exports(tmp_path, two_class_images):
     pytest.importorskip("efficientnet_lite_pytorch")
     images, labels = two_class_images(24, side=40)
     model = hashlearn.create(
