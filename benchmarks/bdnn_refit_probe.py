@@ -10,7 +10,11 @@ test mAP of both and their fit seconds.
 Usage (one thread; benchmarks/results/bdnn.md section 6e)::
 
     HASHLEARN_DATA=~/datasets python benchmarks/bdnn_refit_probe.py digits 8,16,24,32 --seed 0
-    HASHLEARN_DATA=~/datasets python benchmarks/bdnn_refit_probe.py mnist-10k-5k 8,24 --seed 0
+    HASHLEARN_DATA=~/datasets python benchmarks/bdnn_refit_probe.py cifar10-1k 32,16 --seed 0
+
+Only protocols without a validation split of their own: where the protocol holds one
+(``mnist-10k-5k``'s 1,000 labelled validation images) ``hashlearn bench`` chooses on
+those rows, and "every training row" would mean training rows the baselines never get.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="random_state of both fits")
     args = ap.parse_args()
     data = load_benchmark_data(args.protocol, seed=0)
+    if data.X_val is not None:
+        ap.error(f"{args.protocol} has a validation split of its own; see the docstring")
     for n_bits in map(int, args.bits.split(",")):
         common = {"n_bits": n_bits, "random_state": args.seed}
         default, default_s = timed_fit(data, **common)
