@@ -106,3 +106,23 @@ def test_short_runs_explicit_precision_and_cached_blocks_are_not_timed(bfloat16_
     cached = HashNet(n_bits=6, epochs=1, batch_size=8, backbone="tiny", image_size=16, finetune=1)
     assert cached.fit(images, labels).settings_["precision"] == "float32"
     assert "precision_speeds" not in cached.settings_
+
+
+def test_a_training_inference_pair_repeats_what_auto_chose(bfloat16_cpu, monkeypatch):
+    speeds = {"float32": 10.0, "bfloat16": 5.0}
+    monkeypatch.setattr(
+        precision_timing, "faster_training_precision", lambda *args: ("float32", speeds)
+    )
+    images, labels = _images()
+    given = {"n_bits": 6, "epochs": 1, "batch_size": 8, "backbone": "tiny", "image_size": 16}
+    auto = HashNet(**given, random_state=0).fit(images, labels)
+    pinned = HashNet(**given, random_state=0, precision="float32/bfloat16").fit(images, labels)
+    assert (auto.settings_["precision"], auto.settings_["inference_precision"]) == (
+        "float32",
+        "bfloat16",
+    )
+    assert pinned.settings_["precision"] == "float32"
+    assert pinned.settings_["inference_precision"] == "bfloat16"
+    np.testing.assert_array_equal(pinned.encode(images), auto.encode(images))
+    with pytest.raises(ValueError, match="precision must be one of"):
+        HashNet(**given, precision="float32/float64").fit(images, labels)

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hashlearn._precision import resolve_precision
 from hashlearn._validation import (
     check_features,
     check_float32_range,
@@ -74,6 +75,16 @@ def validation_count(val_size: float, n_samples: int) -> int:
             "or pass validation rows to fit(X, y, X_val=..., y_val=...)"
         )
     return round(float(val_size) * n_samples)
+
+
+def _precision_name(precision: str, device: Any) -> str:
+    """The autocast that ``precision`` gives on ``device``, by name ("float32": none).
+
+    >>> _precision_name("float32", "cpu")
+    'float32'
+    """
+    dtype = resolve_precision(precision, device)
+    return "float32" if dtype is None else str(dtype).replace("torch.", "")
 
 
 def _is_image_input(X: Any) -> bool:
@@ -235,19 +246,23 @@ class PairwiseHasher(TorchHasher):
     ) -> dict[str, Any]:
         """Training and inference precision of an image run (keys of ``settings_``).
 
+        ``precision`` names one for both, or two as "TRAINING/INFERENCE".
+
         "auto" trains the cached last blocks in float32 (0.7x the speed in bfloat16 on
         a CPU, benchmarks/results/deep.md section 3a); a long whole-network run on a
         CPU with bfloat16 instructions times both precisions and trains in the faster
         (:mod:`hashlearn.deep.precision_timing`), and infers in bfloat16.
         """
-        from hashlearn._precision import resolve_precision
         from hashlearn.deep.precision_timing import MIN_TIMED_STEPS
 
         device = next(network.parameters()).device
-        dtype = resolve_precision(str(self.precision), device)
-        native = "float32" if dtype is None else str(dtype).replace("torch.", "")
         if self.precision != "auto":
-            return {"precision": native, "inference_precision": native}
+            training, _, inference = str(self.precision).partition("/")
+            return {
+                "precision": _precision_name(training, device),
+                "inference_precision": _precision_name(inference or training, device),
+            }
+        native = _precision_name("auto", device)
         if not isinstance(self.finetune, str):
             return {"precision": "float32", "inference_precision": "float32"}
         batch = int(settings["batch_size"])

@@ -30,8 +30,10 @@ image_size, augment, cache_views : input side in pixels (128); random crop + fli
 precision : images only: "auto" (bfloat16 where the CPU or GPU runs it natively,
     float32 when ``finetune`` is a number of blocks: faster there; a long
     whole-network run on a CPU times a few training steps of both and trains in
-    the faster, inferring in bfloat16), "float32", "bfloat16" or "float16" (GPU).
-    ``settings_`` records the training and inference precision used.
+    the faster, inferring in bfloat16), "float32", "bfloat16" or "float16" (GPU), or
+    "TRAINING/INFERENCE" (e.g. "float32/bfloat16": what "auto" chose on a CPU where
+    float32 trained faster, to re-run that run bit for bit). ``settings_`` records the
+    training and inference precision used.
 val_size : validation fraction carved from the training rows for model
     selection (best epoch by validation mAP); 0 = no validation, last epoch.
     Ignored when ``fit`` is given ``X_val``, ``y_val``: the epoch is then chosen on them.
