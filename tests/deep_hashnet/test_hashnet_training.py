@@ -72,3 +72,22 @@ def test_bad_parameters_name_the_argument(digits):
         DHN(n_bits=8, optimizer="lbfgs").fit(X[:50], y[:50])
     with pytest.raises(ValueError, match="y"):
         HashNet(n_bits=8).fit(X[:50], None)
+    with pytest.raises(ValueError, match="val_scoring must be one of training, held-out"):
+        DHN(n_bits=8, epochs=1, val_scoring="test").fit(X[:50], y[:50])
+
+
+@pytest.mark.parametrize("cls", [HashNet, DHN])
+def test_held_out_validation_queries_the_validation_rows_against_each_other(cls, digits):
+    X, y = digits
+    rows = {"X": X[:300], "y": y[:300], "X_val": X[300:400], "y_val": y[300:400]}
+    held_out = cls(n_bits=8, epochs=1, val_scoring="held-out", random_state=0)
+    held_out.fit(rows["X"], rows["y"], X_val=rows["X_val"], y_val=rows["y_val"])
+    codes = held_out.encode(rows["X_val"])
+    leave_one_out = mean_average_precision(
+        codes, codes, rows["y_val"], rows["y_val"], n_bits=8, exclude_self=True
+    )
+    assert held_out.history_[0]["val_map"] == pytest.approx(leave_one_out, abs=1e-12)
+    against_training = cls(n_bits=8, epochs=1, random_state=0)
+    against_training.fit(rows["X"], rows["y"], X_val=rows["X_val"], y_val=rows["y_val"])
+    assert np.array_equal(against_training.encode(rows["X_val"]), codes)  # same training
+    assert against_training.history_[0]["val_map"] != pytest.approx(leave_one_out, abs=1e-6)

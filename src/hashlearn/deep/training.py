@@ -58,7 +58,9 @@ class TrainConfig:
     (:func:`hashlearn.deep.checkpoint.fingerprint`); kept in its checkpoints, and
     ``resume`` refuses a checkpoint of another run. None: no such check.
     ``precision`` is the autocast of the training steps, ``eval_precision`` that of
-    validation (None: ``precision``).
+    validation (None: ``precision``). ``val_scoring``: "training" queries the
+    validation rows against up to ``val_database_size`` training rows, "held-out"
+    against each other (leave one out).
     """
 
     epochs: int = 50
@@ -78,6 +80,7 @@ class TrainConfig:
     progress: bool = False
     seed: int = 0
     val_database_size: int = 5000
+    val_scoring: str = "training"
     eval_batch_size: int = 1024
     precision: str = "float32"
     eval_precision: str | None = None
@@ -169,15 +172,24 @@ def validation_map(
     precision: str = "float32",
     batch_size: int = 1024,
 ) -> float:
-    """mAP of the validation rows against the (training) database rows."""
+    """mAP of the validation rows against the (training) database rows; with ``data``
+    holding only the validation rows, against each other (leave one out)."""
     from hashlearn._threads import torch_threads_kept
     from hashlearn.metrics import mean_average_precision
 
-    X_val, y_val, X_db, y_db = data
+    X_val, y_val, *database = data
     query_codes = encode_rows(network, X_val, transform, batch_size, precision)
-    db_codes = encode_rows(network, X_db, transform, batch_size, precision)
+    if database:
+        X_db, y_db = database
+        db_codes = encode_rows(network, X_db, transform, batch_size, precision)
+    else:
+        db_codes, y_db = query_codes, y_val
     with torch_threads_kept():
-        return float(mean_average_precision(query_codes, db_codes, y_val, y_db, n_bits=n_bits))
+        return float(
+            mean_average_precision(
+                query_codes, db_codes, y_val, y_db, n_bits=n_bits, exclude_self=not database
+            )
+        )
 
 
 def _epoch(
@@ -243,7 +255,8 @@ def train_hashing(
     ``transform`` turns a batch of training rows into network input (with its
     augmentation), ``eval_transform`` does the same without augmentation for
     scoring (None: ``transform``). ``val`` = (X_val, y_val) scores each epoch
-    (validation rows against up to ``val_database_size`` training rows); with
+    (validation rows against up to ``val_database_size`` training rows, or against
+    each other: ``val_scoring``); with
     ``select="best"`` the weights of the best epoch are restored at the end.
     The progress bar counts images over all epochs (images/s, time left).
     Returns ``{"history": [...], "best_epoch", "best_score", "iteration"}``;
@@ -253,8 +266,7 @@ def train_hashing(
     state, best = _start(network, optimizer, cfg)
     y_t = torch.as_tensor(y)
     n_bits = network.head.fc.out_features
-    db = np.random.default_rng([cfg.seed, 1]).permutation(len(X))[: cfg.val_database_size]
-    val_data = None if val is None else (val[0], val[1], X[db], y[db])
+    val_data = _validation_data(X, y, val, cfg)
     scoring = transform if eval_transform is None else eval_transform
     bar = tqdm(
         total=cfg.epochs * len(X),
@@ -300,6 +312,17 @@ def train_hashing(
     if cfg.select == "best" and best is not None:
         network.load_state_dict(best)
     return state
+
+
+def _validation_data(
+    X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None, cfg: TrainConfig
+) -> tuple[np.ndarray, ...] | None:
+    """What :func:`validation_map` scores: the validation rows, and the training rows
+    they are queried against unless ``cfg.val_scoring`` is "held-out"."""
+    if val is None or cfg.val_scoring == "held-out":
+        return val
+    db = np.random.default_rng([cfg.seed, 1]).permutation(len(X))[: cfg.val_database_size]
+    return (val[0], val[1], X[db], y[db])
 
 
 def _epoch_line(row: dict[str, Any], epochs: int) -> str:

@@ -58,6 +58,8 @@ AUTO_SETTINGS: dict[str, dict[str, Any]] = {
     },
 }
 AUTO_KEYS = tuple(AUTO_SETTINGS["features"])
+#: Values of ``val_scoring``: validation rows against training rows, or against each other.
+VAL_SCORINGS = ("training", "held-out")
 #: Parameters that do not change what a run computes, left out of its checkpoint
 #: fingerprint: a checkpoint resumes with more ``epochs`` (a longer run).
 RUN_ONLY = ("epochs", "progress", "checkpoint_dir", "checkpoint_every", "resume", "device")
@@ -107,6 +109,7 @@ class PairwiseHasher(TorchHasher):
     augment: bool
     cache_views: int
     precision: str
+    val_scoring: str
     #: Per-method exceptions to :data:`AUTO_SETTINGS`, by input kind.
     auto_overrides: ClassVar[dict[str, dict[str, Any]]] = {}
 
@@ -151,6 +154,10 @@ class PairwiseHasher(TorchHasher):
         run: str | None,
     ) -> TrainConfig:
         lr_step = settings["lr_step"]
+        if self.val_scoring not in VAL_SCORINGS:
+            raise ValueError(
+                f"val_scoring must be one of {', '.join(VAL_SCORINGS)}; got {self.val_scoring!r}"
+            )
         return TrainConfig(
             epochs=int(settings["epochs"]),
             batch_size=int(settings["batch_size"]),
@@ -168,6 +175,7 @@ class PairwiseHasher(TorchHasher):
             seed=seed,
             precision=precisions["precision"],
             eval_precision=precisions.get("inference_precision"),
+            val_scoring=str(self.val_scoring),
             run_fingerprint=run,
         )
 

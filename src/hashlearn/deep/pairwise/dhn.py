@@ -60,6 +60,7 @@ class DHN(PairwiseHasher):
         augment: bool = True,
         cache_views: int = 4,
         precision: str = "auto",
+        val_scoring: str = "training",
         checkpoint_dir: str | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
@@ -88,6 +89,7 @@ class DHN(PairwiseHasher):
         self.augment = augment
         self.cache_views = cache_views
         self.precision = precision
+        self.val_scoring = val_scoring
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.resume = resume

@@ -37,6 +37,10 @@ precision : images only: "auto" (bfloat16 where the CPU or GPU runs it natively,
 val_size : validation fraction carved from the training rows for model
     selection (best epoch by validation mAP); 0 = no validation, last epoch.
     Ignored when ``fit`` is given ``X_val``, ``y_val``: the epoch is then chosen on them.
+val_scoring : how validation mAP is scored: "training" (the validation rows queried
+    against up to 5,000 training rows, which the network has seen) or "held-out" (the
+    validation rows against each other, leave one out: only unseen images, and a tenth
+    of the images to encode per epoch on the image protocols).
 checkpoint_dir, checkpoint_every, resume : crash-safe checkpoints; resume=True
     continues a run (with more ``epochs`` too) and ends as an uninterrupted run
     would; a checkpoint of other data or settings is refused.
@@ -106,6 +110,7 @@ class HashNet(PairwiseHasher):
         augment: bool = True,
         cache_views: int = 4,
         precision: str = "auto",
+        val_scoring: str = "training",
         checkpoint_dir: str | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
@@ -139,6 +144,7 @@ class HashNet(PairwiseHasher):
         self.augment = augment
         self.cache_views = cache_views
         self.precision = precision
+        self.val_scoring = val_scoring
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.resume = resume
