@@ -82,13 +82,14 @@ class TrackedSignProducts:
         self.products = -np.tile(self.V.sum(axis=0), (V.shape[1], 1))
 
     def __call__(self, R: np.ndarray) -> np.ndarray:
-        flipped, block = [], max(1, SIGN_BLOCK // R.shape[1])
+        flips: list[np.ndarray] = []
+        block = max(1, SIGN_BLOCK // R.shape[1])
         for start in range(0, self.V.shape[0], block):
             rows = slice(start, start + block)
             positive = positive_entries(self.V[rows], self.V32[rows], self.slack[rows], R)
-            flipped.append(np.flatnonzero(positive != self.positive[rows]) + start * R.shape[1])
+            flips.append(np.flatnonzero(positive != self.positive[rows]) + start * R.shape[1])
             self.positive[rows] = positive
-        flipped = np.concatenate(flipped)
+        flipped = np.concatenate(flips)
         self.products = update_sign_products(self.products, self.V, self.positive, flipped)
         return self.products
 
