@@ -72,7 +72,9 @@ def test_bad_parameters_name_the_argument(digits):
         DHN(n_bits=8, optimizer="lbfgs").fit(X[:50], y[:50])
     with pytest.raises(ValueError, match="y"):
         HashNet(n_bits=8).fit(X[:50], None)
-    with pytest.raises(ValueError, match="val_scoring must be one of training, held-out"):
+    with pytest.raises(
+        ValueError, match=r"val_scoring must be one of \('training', 'held-out'\), got 'test'"
+    ):
         DHN(n_bits=8, epochs=1, val_scoring="test").fit(X[:50], y[:50])
 
 

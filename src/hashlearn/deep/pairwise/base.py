@@ -36,6 +36,7 @@ from hashlearn.deep._base import (
 from hashlearn.deep.backbones import FeatureMLP
 from hashlearn.deep.checkpoint import fingerprint
 from hashlearn.deep.heads import HashHead
+from hashlearn.deep.losses.base import check_choice
 from hashlearn.deep.training import HashingNetwork, TrainConfig, train_hashing
 
 FEATURES = "mlp"
@@ -154,10 +155,7 @@ class PairwiseHasher(TorchHasher):
         run: str | None,
     ) -> TrainConfig:
         lr_step = settings["lr_step"]
-        if self.val_scoring not in VAL_SCORINGS:
-            raise ValueError(
-                f"val_scoring must be one of {', '.join(VAL_SCORINGS)}; got {self.val_scoring!r}"
-            )
+        check_choice(self.val_scoring, "val_scoring", VAL_SCORINGS)
         return TrainConfig(
             epochs=int(settings["epochs"]),
             batch_size=int(settings["batch_size"]),
