@@ -23,14 +23,8 @@ import torch
 
 import hashlearn
 from hashlearn.bench.data import BenchData, load_benchmark_data
+from hashlearn.bench.runner import evaluate_model
 from hashlearn.deep.bdnn.estimators import SHBDNN
-from hashlearn.metrics import mean_average_precision
-
-
-def query_map(model: Any, data: BenchData, n_bits: int) -> float:
-    """mAP of the protocol's queries against its database."""
-    queries, database = model.encode(data.X_query), model.encode(data.X_db)
-    return float(mean_average_precision(queries, database, data.y_query, data.y_db, n_bits=n_bits))
 
 
 class SDHStart(SHBDNN):
@@ -49,7 +43,9 @@ def fit_and_score(cls: type, data: BenchData, n_bits: int, params: dict[str, Any
     tic = time.perf_counter()
     model = cls(n_bits=n_bits, random_state=0, **params)
     model.fit(data.X_train, data.y_train, X_val=data.X_val, y_val=data.y_val)
-    return {"map": round(query_map(model, data, n_bits), 4), "s": round(time.perf_counter() - tic)}
+    seconds = time.perf_counter() - tic
+    scores = evaluate_model(model, data, ["map"], pr_curve=False)[0]
+    return {"map": round(scores["map"], 4), "s": round(seconds)}
 
 
 def main() -> None:
