@@ -12,6 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+# Collected for doctests, this file would be imported a second time under the name
+# 'conftest' that a sub-folder's conftest.py already holds (pytest 9 refuses it).
+collect_ignore = ["conftest.py"]
+
 
 def make_tiny_cnn() -> Any:
     """A new stem + 3 blocks + pooled head ``StagedCNN``; batch norm makes frozen stats matter."""

@@ -1,15 +1,18 @@
-"""The pairwise losses give, bit for bit, the values of the code before their shared
-template ``forward`` (``PairLoss``) was introduced.
+"""The pairwise losses give the values of the code before their shared template
+``forward`` (``PairLoss``) was introduced, to rounding.
 
-``loss_template_reference.json`` holds, for every case of :func:`cases`, a
-sha256 of the loss value(s) and of the gradient with respect to the codes,
-computed with that code (commit 79c6007) by running this file as a script. The
-inputs come from numpy's seeded generator, so they are the same on every machine.
+``loss_template_reference.json`` holds, for every case of :func:`cases`, two
+fixed random projections of the loss value(s) and of the gradient with respect
+to the codes, with the sums of their absolute terms (the scale of the rounding
+error), computed with that code (commit 79c6007) by running this file as a
+script. The inputs come from numpy's seeded generator, so they are the same on
+every machine; the results are not bit for bit (exp and log are vectorised
+differently on AVX2 and AVX-512 processors), hence a tolerance of a few units in
+the last place of the dtype, relative to the projections' scale.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from pathlib import Path
@@ -19,7 +22,7 @@ import numpy as np
 import pytest
 import torch
 
-from hashlearn.deep.losses import DHNLoss, HashNetLoss, PairLoss
+from hashlearn.deep.losses import DHNLoss, HashNetLoss
 
 REFERENCE = Path(__file__).with_name("loss_template_reference.json")
 
@@ -88,16 +91,19 @@ def _loss(case: dict[str, Any]) -> torch.nn.Module:
     return DHNLoss(case["quantization_weight"], case["quantization"], case["scale"], **shared)
 
 
-def outcome(case: dict[str, Any]) -> str:
-    """sha256 (first 16 hex digits) of the bytes of the loss value(s) and the codes' gradient."""
+def outcome(case: dict[str, Any]) -> list[float]:
+    """[value . a, sum |value * a|, grad . b, sum |grad * b|] for fixed random a, b."""
     inputs = _inputs(case)
     value = _loss(case)(*inputs)
     value.sum().backward()
     grad = inputs[0].grad
     assert grad is not None
-    digest = hashlib.sha256(value.detach().numpy().tobytes())
-    digest.update(grad.numpy().tobytes())
-    return digest.hexdigest()[:16]
+    weights = np.random.default_rng(11)
+    out = []
+    for tensor in (value.detach(), grad):
+        terms = tensor.double().numpy().ravel() * weights.normal(size=tensor.numel())
+        out += [float(terms.sum()), float(np.abs(terms).sum())]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +112,14 @@ def reference() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", cases(), ids=case_id)
-def test_loss_is_bit_identical_to_the_code_before_the_template(case, reference):
-    assert outcome(case) == reference[case_id(case)]
+def test_loss_equals_the_code_before_the_template(case, reference):
+    value, value_scale, grad, grad_scale = outcome(case)
+    old_value, old_value_scale, old_grad, old_grad_scale = reference[case_id(case)]
+    tolerance = 16 * float(np.finfo(case["dtype"]).eps)
+    assert abs(value - old_value) <= tolerance * old_value_scale
+    assert abs(grad - old_grad) <= tolerance * old_grad_scale
+    assert value_scale == pytest.approx(old_value_scale, rel=tolerance)
+    assert grad_scale == pytest.approx(old_grad_scale, rel=tolerance)
 
 
 def test_the_reference_covers_every_case(reference):
@@ -124,6 +136,8 @@ def test_both_losses_refuse_a_bad_reduction_with_one_message(make):
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_the_template_alone_is_the_unweighted_pair_likelihood(reduction):
+    from hashlearn.deep.losses import PairLoss
+
     case = {"dtype": "float64", "multilabel": True, "with_ref": True}
     codes, labels, ref, ref_labels = _inputs(case)
     plain = PairLoss(0.5, reduction=reduction)(codes, labels, ref, ref_labels)

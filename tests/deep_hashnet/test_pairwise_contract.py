@@ -36,12 +36,13 @@ def test_resume_accepts_a_checkpoint_written_before_fingerprints(digits, tmp_pat
     full = HashNet(**LEGACY, epochs=2).fit(X[:120], y[:120])
     resumed = HashNet(**LEGACY, epochs=2, checkpoint_dir=str(folder), resume=True)
     resumed.fit(X[:120], y[:120])
-    assert _losses(resumed) == _losses(full)
+    # The checkpoint was written on another processor: equal to float32 rounding, not bit for bit.
+    assert _losses(resumed) == pytest.approx(_losses(full), rel=1e-5)
     assert [row["stage"] for row in resumed.history_] == ["epoch", "epoch"]
     kept = json.loads((LEGACY_CHECKPOINT / "config.json").read_text())["meta"]["history"][0]
     assert resumed.history_[0]["seconds"] == kept["seconds"]  # epoch 1 came from the checkpoint
     for key, value in full.module_.state_dict().items():
-        assert torch.equal(value, resumed.module_.state_dict()[key]), key
+        torch.testing.assert_close(resumed.module_.state_dict()[key], value, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize(
