@@ -12,6 +12,8 @@ Usage (run in the background with few threads; results go to a JSON file)::
     python benchmarks/deep_bench.py bf16-features --bits 32 --threads 2   # mAP, fp32 vs bf16
     python benchmarks/deep_bench.py bf16-inference --methods dhn --bits 32 \
         --checkpoint ckpt-dhn32 --threads 2   # a model trained end to end, fp32 vs bf16 codes
+    python benchmarks/deep_bench.py e2e-gap --methods hashnet --bits 48 --checkpoint ckpt \
+        --settings '{"continuation": false}'   # quantization gap of a finished e2e run
     python benchmarks/deep_bench.py probe --threads 2 --probe '{"finetune": 3}' \
         '{"finetune": "all", "pretrained_lr_mult": 1.0}'   # quick settings probe on images
     python benchmarks/deep_bench.py imagenet-synthetic   # mAP@1000 protocol path on stand-in data
@@ -99,15 +101,17 @@ def run_cifar(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-@torch.no_grad()
-def quantization_gap(model: Any, X: np.ndarray) -> dict[str, float]:
-    """mean |tanh(beta z)| and fraction with |h| > 0.9, with the model's final beta."""
-    net = model.module_.eval()
-    h = net.head.activation.relaxed(net(torch.as_tensor(X, dtype=torch.float32))).abs()
+def quantization_gap(model: Any, X: Any) -> dict[str, float]:
+    """mean |tanh(beta z)| and fraction with |h| > 0.9, with the model's final beta.
+
+    ``X``: feature rows or images, as the model was fitted on (``project`` gives z).
+    """
+    beta = float(model.module_.head.activation.beta)
+    h = torch.tanh(beta * torch.as_tensor(model.project(X))).abs()
     return {
         "mean_abs_h": float(h.mean()),
         "frac_above_0_9": float((h > 0.9).float().mean()),
-        "beta": float(net.head.activation.beta),
+        "beta": beta,
     }
 
 
@@ -340,24 +344,38 @@ def run_bf16_features(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-def run_bf16_inference(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Does bfloat16 inference cost a model trained end to end retrieval quality?
+def _finished_e2e_model(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The finished end-to-end run in ``--checkpoint`` and the cifar10-1k images.
 
-    Resumes the finished checkpoint ``--checkpoint`` of a ``hashlearn bench
-    --protocol cifar10-1k --features images`` run (method ``--methods``, length
-    ``--bits``, seed 0; no epoch is trained again), then encodes the protocol's
-    queries and ``--database`` random database images in float32 and in bfloat16
-    and prints the mAP of each, the share of identical bits and the encoding speed.
+    Resumes a ``hashlearn bench --protocol cifar10-1k --features images`` run of
+    ``--methods`` at ``--bits`` (seed 0) from its checkpoint folder; no epoch is
+    trained again. ``--settings`` (JSON) repeats the ``--param`` values of that run,
+    which the checkpoint's fingerprint requires.
     """
     from hashlearn.bench.data import load_benchmark_data
 
     data = load_benchmark_data("cifar10-1k", features="images")
+    model = hashlearn.create(
+        args.methods[0],
+        n_bits=args.bits[0],
+        random_state=0,
+        checkpoint_dir=args.checkpoint,
+        resume=True,
+        **json.loads(args.settings),
+    )
+    return model.fit(data.X_train, data.y_train), data
+
+
+def run_bf16_inference(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Does bfloat16 inference cost a model trained end to end retrieval quality?
+
+    Encodes the protocol's queries and ``--database`` random database images with
+    the finished run of :func:`_finished_e2e_model`, in float32 and in bfloat16, and
+    prints the mAP of each, the share of identical bits and the encoding speed.
+    """
+    model, data = _finished_e2e_model(args)
     db = np.random.default_rng(0).permutation(len(data.X_db))[: args.database]
     method, n_bits = args.methods[0], args.bits[0]
-    model = hashlearn.create(
-        method, n_bits=n_bits, random_state=0, checkpoint_dir=args.checkpoint, resume=True
-    )
-    model.fit(data.X_train, data.y_train)
     rows, codes = [], {}
     for precision in ("float32", "bfloat16"):
         model.settings_["inference_precision"] = precision
@@ -373,6 +391,19 @@ def run_bf16_inference(args: argparse.Namespace) -> list[dict[str, Any]]:
     print(f"identical bits: {same:.4%}; load average {os.getloadavg()[0]:.2f}")
     rows.append({"identical_bits": float(same), "database": len(db)})
     return rows
+
+
+def run_e2e_gap(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The quantization gap of a HashNet run trained end to end (continuation ablation).
+
+    With the finished run of :func:`_finished_e2e_model`, the relaxed codes
+    tanh(beta z) of the 1,000 queries at the run's final beta: their mean magnitude
+    and the share above 0.9 (1 = binary, no gap), as in the frozen-feature ablation.
+    """
+    model, data = _finished_e2e_model(args)
+    row = {**quantization_gap(model, data.X_query), "settings": json.loads(args.settings)}
+    print(json.dumps(row))
+    return [row]
 
 
 def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -439,6 +470,7 @@ def main() -> None:
             "inference-batch",
             "bf16-features",
             "bf16-inference",
+            "e2e-gap",
             "probe",
             "imagenet-synthetic",
         ],
@@ -453,7 +485,10 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=3)
     ap.add_argument("--database", type=int, default=10000)
     ap.add_argument("--probe", nargs="+", default=['{"finetune": "all"}'])
-    ap.add_argument("--checkpoint", default=None, help="bf16-inference: a finished run's folder")
+    ap.add_argument(
+        "--checkpoint", default=None, help="bf16-inference, e2e-gap: a finished run's folder"
+    )
+    ap.add_argument("--settings", default="{}", help="bf16-inference, e2e-gap: the run's --param")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -465,6 +500,7 @@ def main() -> None:
         "inference-batch": run_inference_batch,
         "bf16-features": run_bf16_features,
         "bf16-inference": run_bf16_inference,
+        "e2e-gap": run_e2e_gap,
         "probe": run_probe,
         "imagenet-synthetic": run_imagenet_synthetic,
     }[args.what]
