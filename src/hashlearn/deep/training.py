@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from hashlearn._malloc import keep_freed_memory
 from hashlearn._precision import autocast, resolve_precision
 from hashlearn.codes import pack_bits
 from hashlearn.deep.checkpoint import load_training_state, save_training_state
@@ -127,6 +128,12 @@ def to_input(rows: np.ndarray, transform: Transform | None, network: nn.Module) 
     return batch.to(device=weight.device, dtype=weight.dtype)
 
 
+def _keep_freed_memory_on_cpu(device: torch.device) -> None:
+    """:func:`~hashlearn._malloc.keep_freed_memory` when the network runs on the CPU."""
+    if device.type == "cpu":
+        keep_freed_memory()
+
+
 @torch.no_grad()
 def project_rows(
     network: nn.Module,
@@ -142,6 +149,7 @@ def project_rows(
     was_training = network.training
     network.eval()
     device = next(network.parameters()).device
+    _keep_freed_memory_on_cpu(device)
     dtype = resolve_precision(precision, device)
     outputs = []
     with autocast(device, dtype):
@@ -262,6 +270,7 @@ def train_hashing(
     Returns ``{"history": [...], "best_epoch", "best_score", "iteration"}``;
     each history row has epoch, loss, val_map, beta, lr and seconds.
     """
+    _keep_freed_memory_on_cpu(next(network.parameters()).device)
     optimizer = make_optimizer(network, cfg)
     state, best = _start(network, optimizer, cfg)
     y_t = torch.as_tensor(y)
