@@ -299,6 +299,18 @@ CLAIMS: tuple[Claim, ...] = (
         quick_params={"epochs": 1},
     ),
     Claim(
+        "hashnet-e2e-held-out",
+        "HashNet end to end, the epoch chosen on validation images scored among themselves",
+        "cifar10-1k",
+        "hashnet",
+        recorded={48: {MAP: 0.7916, PR2: 0.7881}},
+        params={"val_scoring": "held-out"},
+        features="images",
+        results_file="deep_e2e_hashnet48_heldout.json",
+        quick=IMAGES_QUICK,
+        quick_params={"epochs": 1},
+    ),
+    Claim(
         "dhn-e2e",
         "DHN end to end: EfficientNet-Lite0 fine-tuned on the images, cifar10-1k",
         "cifar10-1k",
