@@ -176,7 +176,7 @@ def run_tune(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-def _train_step_rate(net: Any, inputs: Any, labels: Any, precision: str, batches: int) -> float:
+def train_step_rate(net: Any, inputs: Any, labels: Any, precision: str, batches: int) -> float:
     """Images/second of SGD steps (forward under autocast, HashNet loss, backward, step)."""
     from hashlearn._precision import autocast, resolve_precision
     from hashlearn.deep.losses import HashNetLoss
@@ -232,7 +232,7 @@ def run_e2e_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
             else:
                 trained = net.train()
                 inputs = lambda: prepare_images(images, args.size, augment=True)  # noqa: E731
-            rate = _train_step_rate(trained, inputs, labels, precision, args.batches)
+            rate = train_step_rate(trained, inputs, labels, precision, args.batches)
             rows.append(
                 {"what": f"train finetune={finetune}", "precision": precision, "images_per_s": rate}
             )

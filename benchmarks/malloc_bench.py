@@ -2,8 +2,9 @@
 ``keep_freed_memory`` (hashlearn/_malloc.py): images/s, page faults, kernel time.
 
 Each variant runs in its own interpreter (the setting is process-wide), in turns,
-``--repeat`` times; same network (EfficientNet-Lite0 + MLP + 48-bit hash layer,
-128 px, batch 64, float32), same threads. Usage::
+``--repeat`` times, timing the steps with ``deep_bench.train_step_rate``; same
+network (EfficientNet-Lite0 + MLP + 48-bit hash layer, 128 px, batch 64, float32),
+same threads. Usage::
 
     python benchmarks/malloc_bench.py --threads 2 --steps 8 --repeat 2
 """
@@ -16,14 +17,15 @@ import os
 import subprocess
 import sys
 
+BENCHMARKS = os.path.dirname(os.path.abspath(__file__))
 STEPS = """
-import json, resource, sys, time
+import json, resource, sys
 import numpy as np, torch
+from deep_bench import train_step_rate
 from hashlearn._malloc import keep_freed_memory
 from hashlearn.data.cnn import prepare_images
 from hashlearn.deep.heads import HashHead
 from hashlearn.deep.image_training import build_image_network
-from hashlearn.deep.losses import HashNetLoss
 
 threads, steps, keep = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "keep"
 torch.set_num_threads(threads)
@@ -34,26 +36,16 @@ images = rng.integers(0, 256, (64, 32, 32, 3), dtype=np.uint8)
 labels = torch.as_tensor(rng.integers(0, 10, 64))
 net = build_image_network("efficientnet-lite0", (1024,), 0.5, lambda w: HashHead(w, 48)).train()
 net.backbone.cnn.to(memory_format=torch.channels_last)
-optimizer = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9)
-loss_fn = HashNetLoss(48)
-
-
-def step():
-    optimizer.zero_grad()
-    loss_fn(net(prepare_images(images, 128, augment=True)), labels).backward()
-    optimizer.step()
-
-
-step()  # warm-up
-usage, tic = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-for _ in range(steps):
-    step()
-seconds, after = time.perf_counter() - tic, resource.getrusage(resource.RUSAGE_SELF)
+inputs = lambda: prepare_images(images, 128, augment=True)
+train_step_rate(net, inputs, labels, "float32", 1)  # warm-up
+before = resource.getrusage(resource.RUSAGE_SELF)
+rate = train_step_rate(net, inputs, labels, "float32", steps)  # steps + 1 steps
+after, done = resource.getrusage(resource.RUSAGE_SELF), steps + 1
+kernel, user = after.ru_stime - before.ru_stime, after.ru_utime - before.ru_utime
 print(json.dumps({
-    "images_per_s": steps * 64 / seconds,
-    "page_faults_per_step": (after.ru_minflt - usage.ru_minflt) / steps,
-    "kernel_share": (after.ru_stime - usage.ru_stime)
-    / (after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime),
+    "images_per_s": rate,
+    "page_faults_per_step": (after.ru_minflt - before.ru_minflt) / done,
+    "kernel_share": kernel / (kernel + user),
 }))
 """
 
@@ -61,6 +53,7 @@ print(json.dumps({
 def measure(threads: int, steps: int, variant: str) -> dict[str, float]:
     """One interpreter running ``steps`` training steps with ``variant`` malloc."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [BENCHMARKS, env.get("PYTHONPATH")]))
     args = [sys.executable, "-c", STEPS, str(threads), str(steps), variant]
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
