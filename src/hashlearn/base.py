@@ -22,6 +22,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from hashlearn import __version__
+from hashlearn._blas import BlasPolicy, fit_blas_threads
 from hashlearn._validation import check_features, check_labels, check_n_bits
 from hashlearn.codes import binarize, pack_bits
 from hashlearn.loading import load
@@ -41,6 +42,8 @@ class BaseHasher(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
 
     method_name: ClassVar[str] = ""
     supervised: ClassVar[bool] = False
+    #: BLAS threads of the fit: one for small inputs, or always one / all (``hashlearn._blas``).
+    blas_policy: ClassVar[BlasPolicy] = "by_input_size"
     n_bits: int
 
     def fit(self: Hasher, X: Any, y: Any = None, *, X_val: Any = None, y_val: Any = None) -> Hasher:
@@ -56,8 +59,12 @@ class BaseHasher(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         return self
 
     def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> None:
-        """Learn from ``X`` and ``y``; the validation rows are only checked (see ``fit``)."""
-        self._learn(X, y)
+        """Learn from ``X`` and ``y``; the validation rows are only checked (see ``fit``).
+
+        Small fits run with one BLAS thread (``hashlearn._blas``).
+        """
+        with fit_blas_threads(X, self.blas_policy):
+            self._learn(X, y)
         self._check_validation_rows(X_val, y_val)
 
     def _learn(self, X: Any, y: Any) -> None:

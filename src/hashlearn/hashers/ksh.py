@@ -102,6 +102,7 @@ class KSH(BaseHasher):
     """
 
     supervised = True
+    blas_policy = "one"  # products of n_labeled x n_anchors, one bit at a time
 
     def __init__(
         self,

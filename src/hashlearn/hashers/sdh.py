@@ -80,6 +80,7 @@ class SDH(BaseHasher):
     """
 
     supervised = True
+    blas_policy = "all"  # products of n_samples x n_anchors, however narrow the input
 
     def __init__(
         self,
