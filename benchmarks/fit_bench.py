@@ -27,6 +27,10 @@ our sign convention). ITQ's iterations amplify any round-off: a 1e-7 relative ch
 at that level on large inputs. ``--map`` adds the mAP (mnist-10k protocol) of ours and of
 ``prev`` for ITQ and PCAH on MNIST.
 
+``--sh-steps`` times SH's steps instead (its PCA, the projection of the training rows,
+the whole fit) beside scikit-learn's ``PCA.fit`` and ``fit_transform`` (covariance
+solver), to show where SH's fit time goes.
+
 Usage (one thread each by default; ``--threads N`` for N)::
 
     OMP_WAIT_POLICY=PASSIVE HASHLEARN_DATA=~/datasets \\
@@ -49,6 +53,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mnist", action="store_true", help="also the MNIST training images")
     parser.add_argument("--map", action="store_true", help="with --mnist: mAP of ours and prev")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--sh-steps", action="store_true", help="time SH's steps beside scikit-learn's PCA instead"
+    )
     return parser.parse_args()
 
 
@@ -259,6 +266,30 @@ def mnist_map_rows(X, held_out, labels, bits_list, prev_pca):
     return rows
 
 
+def best_seconds(fn, repeats: int) -> float:
+    return min(seconds(fn) for _ in range(repeats))
+
+
+def sh_step_row(name: str, X: np.ndarray, bits: int, repeats: int) -> str:
+    """SH's fit step by step beside scikit-learn's ``PCA.fit`` and ``fit_transform``."""
+    from sklearn.decomposition import PCA
+
+    from hashlearn.hashers._pca import project, top_pca
+
+    mean, pcs, _ = top_pca(X, bits)
+    steps = {
+        "PCA": lambda: top_pca(X, bits),
+        "projection": lambda: project(X, pcs, mean, dtype=np.float32),
+        "SH fit": lambda: fit_ours("sh", X, None, bits),
+        "sk fit": lambda: PCA(bits, svd_solver="covariance_eigh").fit(X),
+        "sk fit_transform": lambda: PCA(bits, svd_solver="covariance_eigh").fit_transform(X),
+    }
+    times = [f"{best_seconds(step, repeats):.3f}" for step in steps.values()]
+    return (
+        f"| {name} {X.shape[0]} x {X.shape[1]} | {bits} | {' | '.join(times)} | {load_average()} |"
+    )
+
+
 def main(args: argparse.Namespace) -> None:
     import faiss
 
@@ -268,6 +299,16 @@ def main(args: argparse.Namespace) -> None:
     if args.mnist:
         inputs.append(("mnist", *mnist_input()))
     print(f"threads={args.threads} load average at start: {load_average()}\n")
+    if args.sh_steps:
+        print(
+            "| input | bits | our PCA s | our projection s | our SH fit s | sklearn PCA.fit s "
+            "| sklearn PCA.fit_transform s | load avg |\n|---|---|---|---|---|---|---|---|"
+        )
+        with threadpool_limits(args.threads):
+            for name, X, _, _ in inputs:
+                for bits in bits_list:
+                    print(sh_step_row(name, X, bits, args.repeats), flush=True)
+        return
     print(
         "| method | input | bits | ours s | peer | peer s | peer/ours | ours cpu s | peer cpu s "
         "| cpu peer/ours | agree f64 | agree prev | load avg |\n"
