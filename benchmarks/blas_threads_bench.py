@@ -5,7 +5,7 @@ L-BFGS over 300 anchors; BRE updates one weight at a time). OpenBLAS splits even
 small products over its threads, which spin while they wait: on a machine whose
 cores are busy with other work, that spinning can cost far more than the products.
 This script fits each method twice per round, BLAS threads unlimited and limited
-to one (``threadpoolctl``; the library's own choice is switched off), in turns,
+to one (each model's ``blas_policy`` set to ``"all"`` or ``"one"``), in turns,
 and prints the best of ``--repeat`` rounds of each and their ratio. Run it once
 on a quiet machine and once beside another job (for instance a training run) to
 see both sides. Usage::
@@ -18,26 +18,22 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
 from sklearn.datasets import load_digits
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_info
 
 import hashlearn
-from hashlearn import base
 
 
 def fit_seconds(method: str, n_bits: int, X: np.ndarray, y: np.ndarray, one_thread: bool) -> float:
     """Seconds of one ``fit`` of ``method`` on ``(X, y)``, BLAS on one thread or on all.
 
-    The library's own choice (``hashlearn._blas``) is replaced by the one asked for.
+    The method's own ``blas_policy`` is replaced, on this model only, by the one asked for.
     """
     model: Any = hashlearn.create(method, n_bits=n_bits, random_state=0)
-    base.fit_blas_threads = lambda X, policy="by_input_size": (  # type: ignore[assignment]
-        threadpool_limits(1, "blas") if one_thread else nullcontext()
-    )
+    model.blas_policy = "one" if one_thread else "all"
     tic = time.perf_counter()
     model.fit(X, y) if model.supervised else model.fit(X)
     return time.perf_counter() - tic
