@@ -94,12 +94,18 @@ class TorchHasher(BaseHasher):
         return self._project_rows(X, None, self.batch_size_project)
 
     def _project_rows(
-        self, X: Any, transform: Any, batch_size: int, precision: str = "float32"
+        self,
+        X: Any,
+        transform: Any,
+        batch_size: int,
+        precision: str = "float32",
+        mirror: bool = False,
     ) -> np.ndarray:
-        """``module_``'s real-valued outputs (n, n_bits) of ``transform(rows)`` in batches."""
+        """``module_``'s real-valued outputs (n, n_bits) of ``transform(rows)`` in batches
+        (``mirror``: averaged with those of the mirror images)."""
         from hashlearn.deep.training import project_rows
 
-        real = project_rows(self.module_, X, transform, batch_size, precision)
+        real = project_rows(self.module_, X, transform, batch_size, precision, mirror)
         return real if len(real) else np.zeros((0, int(self.n_bits)))
 
     def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -22,7 +22,7 @@ import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -38,6 +38,9 @@ BDNN_CHECKPOINT = "bdnn-checkpoint"
 PAIRWISE_CHECKPOINT = "hash-train-checkpoint"
 _KIND_NAMES = {BDNN_CHECKPOINT: "BDNN", PAIRWISE_CHECKPOINT: "hashing training"}
 Tensors = dict[str, torch.Tensor]
+
+if TYPE_CHECKING:
+    from hashlearn.deep.averaging import WeightAverage
 
 
 def fingerprint(arrays: Sequence[np.ndarray | None], params: dict[str, Any]) -> str:
@@ -136,10 +139,14 @@ def save_training_state(
     optimizer: torch.optim.Optimizer,
     best: Tensors | None,
     meta: dict[str, Any],
+    average: WeightAverage | None = None,
 ) -> None:
-    """Write the pairwise loop's whole training state into ``folder`` crash-safely."""
+    """Write the pairwise loop's whole training state into ``folder`` crash-safely
+    (with the moving average of the weights, when the run keeps one)."""
     tensors = {f"model.{k}": v for k, v in network.state_dict().items()}
     tensors.update({f"best.{k}": v for k, v in (best or {}).items()})
+    if average is not None:
+        tensors.update({f"average.{k}": v for k, v in average.tensors().items()})
     optim_tensors, optim_meta = _optimizer_tensors(optimizer.state_dict())
     tensors.update(optim_tensors)
     tensors["rng.torch"] = torch.get_rng_state()
@@ -158,8 +165,10 @@ def load_training_state(
     network: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     run_fingerprint: str | None = None,
+    average: WeightAverage | None = None,
 ) -> tuple[dict[str, Any], Tensors | None] | None:
-    """Restore a checkpoint into ``network``/``optimizer``; return (meta, best) or None.
+    """Restore a checkpoint into ``network``/``optimizer`` (and ``average``); return
+    (meta, best) or None.
 
     With ``run_fingerprint``, a checkpoint of another run is refused before anything
     is restored (the fingerprint is kept in the run's ``TrainConfig``, ``meta["config"]``).
@@ -174,5 +183,7 @@ def load_training_state(
     network.load_state_dict(_prefixed(tensors, "model."))
     optimizer.load_state_dict(_optimizer_state(tensors, config["optimizer"]))
     torch.set_rng_state(tensors["rng.torch"])
+    if average is not None:
+        average.restore(_prefixed(tensors, "average."))
     best = _prefixed(tensors, "best.") if config["has_best"] else None
     return config["meta"], best

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from tqdm.auto import tqdm
 from hashlearn._malloc import keep_freed_memory
 from hashlearn._precision import autocast, resolve_precision
 from hashlearn.codes import pack_bits
+from hashlearn.deep.averaging import WeightAverage
 from hashlearn.deep.checkpoint import load_training_state, save_training_state
 from hashlearn.deep.heads import HashHead
 
@@ -61,7 +63,9 @@ class TrainConfig:
     ``precision`` is the autocast of the training steps, ``eval_precision`` that of
     validation (None: ``precision``). ``val_scoring``: "training" queries the
     validation rows against up to ``val_database_size`` training rows, "held-out"
-    against each other (leave one out).
+    against each other (leave one out). ``ema_decay``: validate and keep a moving
+    average of the weights (:class:`~hashlearn.deep.averaging.WeightAverage`)
+    instead of the weights themselves; None: the weights themselves.
     """
 
     epochs: int = 50
@@ -86,6 +90,7 @@ class TrainConfig:
     precision: str = "float32"
     eval_precision: str | None = None
     run_fingerprint: str | None = None
+    ema_decay: float | None = None
 
 
 def make_optimizer(network: HashingNetwork, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -141,10 +146,13 @@ def project_rows(
     transform: Transform | None = None,
     batch_size: int = 1024,
     precision: str = "float32",
+    mirror: bool = False,
 ) -> np.ndarray:
     """Real-valued code layer (float64, n x n_bits) of the rows of ``X`` in eval mode.
 
-    No rows give an empty (0, 0) array (the width is only known from an output).
+    ``mirror``: the mean of the outputs of each input and of its mirror image (the
+    input flipped along its last axis, the width of an image batch). No rows give an
+    empty (0, 0) array (the width is only known from an output).
     """
     was_training = network.training
     network.eval()
@@ -154,7 +162,10 @@ def project_rows(
     outputs = []
     with autocast(device, dtype):
         for start in range(0, len(X), batch_size):
-            out = network(to_input(X[start : start + batch_size], transform, network))
+            batch = to_input(X[start : start + batch_size], transform, network)
+            out = network(batch)
+            if mirror:
+                out = (out + network(batch.flip(-1))) / 2
             outputs.append(out.double().cpu().numpy())
     network.train(was_training)
     return np.concatenate(outputs) if outputs else np.zeros((0, 0))
@@ -211,6 +222,7 @@ def _epoch(
     cfg: TrainConfig,
     transform: Transform | None,
     bar: Any,
+    average: WeightAverage | None = None,
 ) -> float:
     device = next(network.parameters()).device
     dtype = resolve_precision(cfg.precision, device)
@@ -229,6 +241,8 @@ def _epoch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if average is not None:
+            average.update(network)
         state["iteration"] += 1
         total, n_batches = total + float(loss.detach()), n_batches + 1
         bar.set_postfix(loss=f"{total / n_batches:.4f}")
@@ -236,12 +250,17 @@ def _epoch(
 
 
 def _start(
-    network: HashingNetwork, optimizer: torch.optim.Optimizer, cfg: TrainConfig
+    network: HashingNetwork,
+    optimizer: torch.optim.Optimizer,
+    cfg: TrainConfig,
+    average: WeightAverage | None,
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
     torch.manual_seed(cfg.seed)
     fresh = {"epoch": 0, "iteration": 0, "history": [], "best_score": -1.0, "best_epoch": 0}
     if cfg.resume and cfg.checkpoint_dir is not None:
-        loaded = load_training_state(cfg.checkpoint_dir, network, optimizer, cfg.run_fingerprint)
+        loaded = load_training_state(
+            cfg.checkpoint_dir, network, optimizer, cfg.run_fingerprint, average
+        )
         if loaded is not None:
             logger.info("resuming from %s at epoch %d", cfg.checkpoint_dir, loaded[0]["epoch"])
             return loaded
@@ -265,14 +284,17 @@ def train_hashing(
     scoring (None: ``transform``). ``val`` = (X_val, y_val) scores each epoch
     (validation rows against up to ``val_database_size`` training rows, or against
     each other: ``val_scoring``); with
-    ``select="best"`` the weights of the best epoch are restored at the end.
+    ``select="best"`` the weights of the best epoch are restored at the end. With
+    ``cfg.ema_decay`` the moving average of the weights is what is scored, kept as
+    the best and left in ``network`` at the end.
     The progress bar counts images over all epochs (images/s, time left).
     Returns ``{"history": [...], "best_epoch", "best_score", "iteration"}``;
     each history row has epoch, loss, val_map, beta, lr and seconds.
     """
     _keep_freed_memory_on_cpu(next(network.parameters()).device)
     optimizer = make_optimizer(network, cfg)
-    state, best = _start(network, optimizer, cfg)
+    average = None if cfg.ema_decay is None else WeightAverage(network, cfg.ema_decay)
+    state, best = _start(network, optimizer, cfg, average)
     y_t = torch.as_tensor(y)
     n_bits = network.head.fc.out_features
     val_data = _validation_data(X, y, val, cfg)
@@ -287,23 +309,26 @@ def train_hashing(
     while state["epoch"] < cfg.epochs:
         tic = time.perf_counter()
         order = np.random.default_rng([cfg.seed, state["epoch"]]).permutation(len(X))
-        loss = _epoch(network, loss_fn, optimizer, X, y_t, order, state, cfg, transform, bar)
-        score = (
-            None
-            if val_data is None
-            else validation_map(
-                network,
-                val_data,
-                n_bits,
-                scoring,
-                cfg.eval_precision or cfg.precision,
-                cfg.eval_batch_size,
-            )
+        loss = _epoch(
+            network, loss_fn, optimizer, X, y_t, order, state, cfg, transform, bar, average
         )
-        state["epoch"] += 1
-        if score is not None and score > state["best_score"]:
-            state["best_score"], state["best_epoch"] = score, state["epoch"]
-            best = {k: v.detach().clone() for k, v in network.state_dict().items()}
+        with _averaged(network, average):
+            score = (
+                None
+                if val_data is None
+                else validation_map(
+                    network,
+                    val_data,
+                    n_bits,
+                    scoring,
+                    cfg.eval_precision or cfg.precision,
+                    cfg.eval_batch_size,
+                )
+            )
+            state["epoch"] += 1
+            if score is not None and score > state["best_score"]:
+                state["best_score"], state["best_epoch"] = score, state["epoch"]
+                best = {k: v.detach().clone() for k, v in network.state_dict().items()}
         row = {
             "epoch": state["epoch"],
             "loss": loss,
@@ -316,11 +341,18 @@ def train_hashing(
         logger.info("epoch %(epoch)d loss %(loss).4f val_map %(val_map)s beta %(beta).3f", row)
         if cfg.progress:
             bar.write(_epoch_line(row, cfg.epochs))
-        _maybe_checkpoint(network, optimizer, best, state, cfg)
+        _maybe_checkpoint(network, optimizer, best, state, cfg, average)
     bar.close()
     if cfg.select == "best" and best is not None:
         network.load_state_dict(best)
+    elif average is not None:
+        network.load_state_dict(average.shadow, strict=False)
     return state
+
+
+def _averaged(network: nn.Module, average: WeightAverage | None) -> AbstractContextManager[None]:
+    """The averaged weights applied to ``network`` (no change without an average)."""
+    return nullcontext() if average is None else average.applied(network)
 
 
 def _validation_data(
@@ -346,9 +378,10 @@ def _maybe_checkpoint(
     best: dict[str, torch.Tensor] | None,
     state: dict[str, Any],
     cfg: TrainConfig,
+    average: WeightAverage | None = None,
 ) -> None:
     if cfg.checkpoint_dir is None:
         return
     if state["epoch"] % cfg.checkpoint_every == 0 or state["epoch"] == cfg.epochs:
         meta = dict(state, config=asdict(cfg))
-        save_training_state(cfg.checkpoint_dir, network, optimizer, best, meta)
+        save_training_state(cfg.checkpoint_dir, network, optimizer, best, meta, average)

@@ -63,7 +63,19 @@ AUTO_KEYS = tuple(AUTO_SETTINGS["features"])
 VAL_SCORINGS = ("training", "held-out")
 #: Parameters that do not change what a run computes, left out of its checkpoint
 #: fingerprint: a checkpoint resumes with more ``epochs`` (a longer run).
-RUN_ONLY = ("epochs", "progress", "checkpoint_dir", "checkpoint_every", "resume", "device")
+RUN_ONLY = (
+    "epochs",
+    "progress",
+    "checkpoint_dir",
+    "checkpoint_every",
+    "resume",
+    "device",
+    "flip_average",
+)
+#: Parameters added after checkpoints were first written, with the value that gives the
+#: training of before: at that value they are left out of the fingerprint, so that a run
+#: started before they existed still resumes.
+ADDED_LATER = {"ema_decay": None}
 
 
 def validation_count(val_size: float, n_samples: int) -> int:
@@ -111,6 +123,8 @@ class PairwiseHasher(TorchHasher):
     cache_views: int
     precision: str
     val_scoring: str
+    ema_decay: float | None
+    flip_average: bool
     #: Per-method exceptions to :data:`AUTO_SETTINGS`, by input kind.
     auto_overrides: ClassVar[dict[str, dict[str, Any]]] = {}
 
@@ -175,6 +189,7 @@ class PairwiseHasher(TorchHasher):
             eval_precision=precisions.get("inference_precision"),
             val_scoring=str(self.val_scoring),
             run_fingerprint=run,
+            ema_decay=None if self.ema_decay is None else float(self.ema_decay),
         )
 
     def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> None:
@@ -183,6 +198,8 @@ class PairwiseHasher(TorchHasher):
         ``X_val``, ``y_val`` or on ``val_size`` of the rows of ``X``."""
         self._validate_n_bits()
         backbone = self._resolve_backbone(X)
+        if self.flip_average and backbone == FEATURES:
+            raise ValueError("flip_average=True needs images (mirror images of feature rows)")
         X = self._check_rows(X, backbone, "X")
         seed = 0 if self.random_state is None else int(self.random_state)
         if X_val is None:
@@ -244,7 +261,11 @@ class PairwiseHasher(TorchHasher):
         """The checkpoint fingerprint of this run (None without ``checkpoint_dir``)."""
         if self.checkpoint_dir is None:
             return None
-        params = {k: v for k, v in self.get_params(deep=False).items() if k not in RUN_ONLY}
+        params = {
+            k: v
+            for k, v in self.get_params(deep=False).items()
+            if k not in RUN_ONLY and not (k in ADDED_LATER and v == ADDED_LATER[k])
+        }
         return fingerprint([X, y], {**params, "n_validation_rows": n_val})
 
     def _image_precisions(
@@ -328,4 +349,6 @@ class PairwiseHasher(TorchHasher):
         _, evaluation = image_transforms(int(self.image_size), augment=False)
         settings = self.settings_
         precision = str(settings.get("inference_precision", settings.get("precision", "float32")))
-        return self._project_rows(check_images(X, "X"), evaluation, IMAGE_BATCH, precision)
+        images = check_images(X, "X")
+        mirror = bool(self.flip_average)
+        return self._project_rows(images, evaluation, IMAGE_BATCH, precision, mirror)

@@ -61,6 +61,8 @@ class DHN(PairwiseHasher):
         cache_views: int = 4,
         precision: str = "auto",
         val_scoring: str = "training",
+        ema_decay: float | None = None,
+        flip_average: bool = False,
         checkpoint_dir: str | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
@@ -90,6 +92,8 @@ class DHN(PairwiseHasher):
         self.cache_views = cache_views
         self.precision = precision
         self.val_scoring = val_scoring
+        self.ema_decay = ema_decay
+        self.flip_average = flip_average
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.resume = resume

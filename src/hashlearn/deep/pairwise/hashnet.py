@@ -41,6 +41,12 @@ val_scoring : how validation mAP is scored: "training" (the validation rows quer
     against up to 5,000 training rows, which the network has seen) or "held-out" (the
     validation rows against each other, leave one out: only unseen images, and a tenth
     of the images to encode per epoch on the image protocols).
+ema_decay : None (the papers) or a decay in (0, 1), e.g. 0.997: validate, select and
+    keep an exponential moving average of the weights instead of the weights of one
+    step (:mod:`hashlearn.deep.averaging`; beyond the papers).
+flip_average : images only, encoding only: the code of an image is the sign of the
+    mean code layer of the image and its mirror image (twice the encoding time;
+    beyond the papers). Not part of training, so it can be switched on a trained model.
 checkpoint_dir, checkpoint_every, resume : crash-safe checkpoints; resume=True
     continues a run (with more ``epochs`` too) and ends as an uninterrupted run
     would; a checkpoint of other data or settings is refused.
@@ -111,6 +117,8 @@ class HashNet(PairwiseHasher):
         cache_views: int = 4,
         precision: str = "auto",
         val_scoring: str = "training",
+        ema_decay: float | None = None,
+        flip_average: bool = False,
         checkpoint_dir: str | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
@@ -145,6 +153,8 @@ class HashNet(PairwiseHasher):
         self.cache_views = cache_views
         self.precision = precision
         self.val_scoring = val_scoring
+        self.ema_decay = ema_decay
+        self.flip_average = flip_average
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.resume = resume
