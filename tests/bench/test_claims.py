@@ -49,6 +49,16 @@ def test_recorded_values_are_those_of_the_kept_bench_run(claim):
     assert seen == set(claim.bits)
 
 
+@pytest.mark.parametrize("claim", KEPT, ids=[c.name for c in KEPT])
+def test_recorded_on_names_the_processor_of_the_kept_runs(claim):
+    for name in claim.results_file.split(", "):
+        result = json.loads((RESULTS / name).read_text())
+        processor = result["environment"]["machine"]["processor"]
+        for record in result["records"]:
+            if record["method"] == claim.method and record["seed"] == claim.seed:
+                assert claim.processor(record["n_bits"]) == processor, (name, record["n_bits"])
+
+
 def _bound(args, kwargs):
     bound = inspect.signature(run_benchmark).bind(*args, **kwargs)
     bound.apply_defaults()

@@ -8,6 +8,7 @@ import json
 from cli_helpers import invoke
 
 from hashlearn.bench.claims import CLAIMS, get_claim
+from hashlearn.bench.environment import machine_record
 from hashlearn.cli import reproduce_command
 
 
@@ -32,14 +33,27 @@ def test_full_digits_claims_agree_with_the_recorded_values(tmp_path):
     assert saved["full"] and set(saved["runs"]) == {"demo-sdh", "demo-itq"}
 
 
-def test_a_value_that_moved_is_marked_and_fails_the_command(monkeypatch):
+def _moved_demo_itq(monkeypatch, recorded_on):
     claim = get_claim("demo-itq")
-    moved = dataclasses.replace(claim, recorded={**claim.recorded, 16: {"map": 0.5}})
+    moved = dataclasses.replace(
+        claim, recorded={**claim.recorded, 16: {"map": 0.5}}, recorded_on=recorded_on
+    )
     monkeypatch.setattr(reproduce_command, "get_claim", lambda name: moved)
     result = invoke("reproduce", "--full", "--only", "demo-itq", ok=False)
     assert result.exit_code == 1
-    checks = {(row[1], row[2]): row[-1] for row in _rows(result.stdout)}
+    return result, {(row[1], row[2]): row[-1] for row in _rows(result.stdout)}
+
+
+def test_a_value_that_moved_is_marked_and_fails_the_command(monkeypatch):
+    result, checks = _moved_demo_itq(monkeypatch, machine_record()["processor"])
     assert checks[("16", "map")] == "DIFFERS" and checks[("32", "map")] == "same"
+    assert "other CPU" not in result.stdout
+
+
+def test_a_value_recorded_on_another_processor_says_so(monkeypatch):
+    result, checks = _moved_demo_itq(monkeypatch, "Some Other CPU 9000")
+    assert checks[("16", "map")] == "DIFFERS (other CPU)" and checks[("32", "map")] == "same"
+    assert "recorded on Some Other CPU 9000; this run is on" in result.stdout
 
 
 def test_quick_mode_compares_nothing_and_says_so():

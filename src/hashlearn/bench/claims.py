@@ -56,6 +56,9 @@ class Claim:
     results_file : the results JSON in ``benchmarks/results`` holding the run, if kept.
     quick : the subset a quick reproduction runs on.
     quick_params : settings added in quick mode, over the method's ``QUICK_TRAINING``.
+    recorded_on : the processor the recorded values were measured on (as a results
+        record's ``environment.machine.processor`` names it), or one per code length.
+        SH-BDNN's and the end-to-end runs' values depend on it (docs/reproduce.md).
     """
 
     name: str
@@ -71,6 +74,16 @@ class Claim:
     results_file: str | None = None
     quick: Subset = QUICK
     quick_params: dict[str, Any] = field(default_factory=dict)
+    recorded_on: str | dict[int, str] = ""
+
+    def processor(self, n_bits: int) -> str:
+        """The processor the value at ``n_bits`` was recorded on ("" if not known).
+
+        >>> get_claim("hashnet-e2e").processor(48)
+        'AMD EPYC'
+        """
+        on = self.recorded_on
+        return on.get(n_bits, "") if isinstance(on, dict) else on
 
     @property
     def quick_settings(self) -> dict[str, Any]:
@@ -117,6 +130,7 @@ FROZEN_MLP = {"epochs": 60, "hidden_sizes": (1024,), "learning_rate": 0.003}
 IMAGES_QUICK = Subset(max_queries=100, max_train=200, max_database=1000)
 
 DEMO = "demo_digits.json"
+XEON, EPYC = "Intel(R) Xeon(R) Processor", "AMD EPYC"
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(
@@ -126,6 +140,7 @@ CLAIMS: tuple[Claim, ...] = (
         "sh-bdnn",
         recorded={16: {MAP: 0.9487, PR2: 0.9629}, 32: {MAP: 0.9707, PR2: 0.9300}},
         results_file=DEMO,
+        recorded_on=XEON,
     ),
     Claim(
         "demo-sdh",
@@ -134,6 +149,7 @@ CLAIMS: tuple[Claim, ...] = (
         "sdh",
         recorded={16: {MAP: 0.9893, PR2: 0.9919}, 32: {MAP: 0.9898, PR2: 0.9233}},
         results_file=DEMO,
+        recorded_on=XEON,
     ),
     Claim(
         "demo-itq",
@@ -142,6 +158,7 @@ CLAIMS: tuple[Claim, ...] = (
         "itq",
         recorded={16: {MAP: 0.6137, PR2: 0.8404}, 32: {MAP: 0.6394, PR2: 0.5867}},
         results_file=DEMO,
+        recorded_on=XEON,
     ),
     Claim(
         "sh-bdnn-mnist-60k",
@@ -152,6 +169,7 @@ CLAIMS: tuple[Claim, ...] = (
         published={32: {PR2: 0.9551}},
         params=PAPER,
         results_file="sh_mnist60k_paper.json",
+        recorded_on=XEON,
     ),
     Claim(
         "sh-bdnn-cifar-drsch",
@@ -162,6 +180,7 @@ CLAIMS: tuple[Claim, ...] = (
         published={32: {MAP: 0.6622}},
         params=PAPER,
         results_file="sh_bdnn_cifar_drsch.json",
+        recorded_on=XEON,
     ),
     Claim(
         "sh-bdnn-cifar-demo",
@@ -172,6 +191,7 @@ CLAIMS: tuple[Claim, ...] = (
         published={8: {MAP: 0.5412}, 32: {MAP: 0.6962}},
         params=PAPER,
         results_file="sh_bdnn_cifar_demo.json",
+        recorded_on=XEON,
     ),
     Claim(
         "sh-bdnn-cifar-demo-wide",
@@ -183,6 +203,7 @@ CLAIMS: tuple[Claim, ...] = (
         published={8: {MAP: 0.5412}, 32: {MAP: 0.6962}},
         params=WIDE_CIFAR,
         results_file="sh_bdnn_cifar_demo_wide.json",
+        recorded_on=XEON,
     ),
     Claim(
         "sh-bdnn-mnist-5k",
@@ -196,6 +217,7 @@ CLAIMS: tuple[Claim, ...] = (
             32: {MAP: 0.9236, PR2: 0.9212},
         },
         results_file="sh_bdnn_mnist5k_auto.json",
+        recorded_on=XEON,
     ),
     Claim(
         "sh-bdnn-mnist-5k-paper",
@@ -210,6 +232,7 @@ CLAIMS: tuple[Claim, ...] = (
         },
         params=PAPER,
         results_file="sh_bdnn_mnist5k_paper.json",
+        recorded_on=XEON,
     ),
     Claim(
         "sdh-mnist-5k",
@@ -223,6 +246,7 @@ CLAIMS: tuple[Claim, ...] = (
             32: {MAP: 0.9205, PR2: 0.9245},
         },
         results_file="bdnn_preset_mnist5k_auto.json",
+        recorded_on=EPYC,
     ),
     Claim(
         "uh-bdnn-mnist",
@@ -232,6 +256,7 @@ CLAIMS: tuple[Claim, ...] = (
         recorded={8: {MAP: 0.0299}, 16: {MAP: 0.1058}, 24: {MAP: 0.1804}, 32: {MAP: 0.2447}},
         params=PAPER,
         results_file="uh_bdnn_mnist.json",
+        recorded_on=XEON,
     ),
     Claim(
         "itq-mnist-unsup",
@@ -240,6 +265,7 @@ CLAIMS: tuple[Claim, ...] = (
         "itq",
         recorded={8: {MAP: 0.0311}, 16: {MAP: 0.1024}, 24: {MAP: 0.1702}, 32: {MAP: 0.2334}},
         results_file="itq_mnist_unsup.json",
+        recorded_on=XEON,
     ),
     Claim(
         "uh-bdnn-cifar-gist",
@@ -250,6 +276,7 @@ CLAIMS: tuple[Claim, ...] = (
         params=PAPER,
         features="gist",
         results_file="uh_bdnn_cifar_gist.json",
+        recorded_on=XEON,
     ),
     Claim(
         "itq-cifar-gist",
@@ -259,6 +286,7 @@ CLAIMS: tuple[Claim, ...] = (
         recorded={8: {MAP: 0.0137}, 16: {MAP: 0.0347}, 24: {MAP: 0.0525}, 32: {MAP: 0.0668}},
         features="gist",
         results_file="itq_cifar_gist.json",
+        recorded_on=XEON,
     ),
     Claim(
         "hashnet-frozen",
@@ -268,6 +296,7 @@ CLAIMS: tuple[Claim, ...] = (
         recorded={12: {MAP: 0.5121}, 24: {MAP: 0.5532}, 32: {MAP: 0.5592}, 48: {MAP: 0.5724}},
         params=FROZEN_MLP,
         results_file="hashnet_frozen.json",
+        recorded_on=XEON,
     ),
     Claim(
         "dhn-frozen",
@@ -278,6 +307,7 @@ CLAIMS: tuple[Claim, ...] = (
         published={12: {MAP: 0.555}, 24: {MAP: 0.594}, 32: {MAP: 0.603}, 48: {MAP: 0.621}},
         params=FROZEN_MLP,
         results_file="dhn_frozen.json",
+        recorded_on=XEON,
     ),
     Claim(
         "hashnet-e2e",
@@ -297,6 +327,7 @@ CLAIMS: tuple[Claim, ...] = (
         ),
         quick=IMAGES_QUICK,
         quick_params={"epochs": 1},
+        recorded_on={12: XEON, 24: XEON, 32: XEON, 48: EPYC},
     ),
     Claim(
         "hashnet-e2e-held-out",
@@ -309,6 +340,7 @@ CLAIMS: tuple[Claim, ...] = (
         results_file="deep_e2e_hashnet48_heldout.json",
         quick=IMAGES_QUICK,
         quick_params={"epochs": 1},
+        recorded_on=EPYC,
     ),
     Claim(
         "dhn-e2e",
@@ -322,6 +354,7 @@ CLAIMS: tuple[Claim, ...] = (
         results_file="deep_e2e_dhn48_lr003.json",
         quick=IMAGES_QUICK,
         quick_params={"epochs": 1},
+        recorded_on=EPYC,
     ),
     Claim(
         "dhn-e2e-held-out",
@@ -335,6 +368,7 @@ CLAIMS: tuple[Claim, ...] = (
         results_file="deep_e2e_dhn48_heldout36.json",
         quick=IMAGES_QUICK,
         quick_params={"epochs": 1},
+        recorded_on=EPYC,
     ),
     Claim(
         "dhn-e2e-defaults",
@@ -351,6 +385,7 @@ CLAIMS: tuple[Claim, ...] = (
         results_file="deep_e2e_dhn12.json, deep_e2e_dhn24.json, deep_e2e_dhn32.json",
         quick=IMAGES_QUICK,
         quick_params={"epochs": 1},
+        recorded_on=XEON,
     ),
 )
 

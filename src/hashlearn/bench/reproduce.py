@@ -50,11 +50,16 @@ def measured_values(result: dict[str, Any]) -> dict[int, dict[str, float]]:
 
 
 def comparison_rows(
-    claim: Claim, measured: dict[int, dict[str, float]] | None, full: bool
+    claim: Claim,
+    measured: dict[int, dict[str, float]] | None,
+    full: bool,
+    processor: str = "",
 ) -> list[dict[str, Any]]:
     """One row per (code length, metric): ours, recorded, published, and whether they agree.
 
     ``agrees`` is None in quick mode or where nothing was measured (data missing).
+    ``processor``: the one ours ran on; ``other_processor`` says the recorded value
+    was measured on another.
     """
     rows = []
     for n_bits in claim.bits:
@@ -73,6 +78,12 @@ def comparison_rows(
                     "recorded": recorded,
                     "published": claim.published.get(n_bits, {}).get(metric),
                     "agrees": agrees,
+                    "recorded_on": claim.processor(n_bits),
+                    "other_processor": bool(
+                        processor
+                        and claim.processor(n_bits)
+                        and processor != claim.processor(n_bits)
+                    ),
                 }
             )
     return rows
@@ -81,6 +92,8 @@ def comparison_rows(
 def table_cells(row: dict[str, Any]) -> list[str]:
     """A comparison row as printed text: claim, bits, metric, ours, recorded, published, check."""
     check = {True: "same", False: "DIFFERS", None: "-"}[row["agrees"]]
+    if row["agrees"] is False and row["other_processor"]:
+        check += " (other CPU)"
     return [
         row["claim"],
         str(row["bits"]),
@@ -88,6 +101,23 @@ def table_cells(row: dict[str, Any]) -> list[str]:
         *(_number(row[k]) for k in ("ours", "recorded", "published")),
         check,
     ]
+
+
+def processor_note(rows: list[dict[str, Any]], processor: str) -> str | None:
+    """Which differing values were recorded on another processor than ``processor``.
+
+    >>> processor_note([{"agrees": False, "other_processor": True, "recorded_on": "X"}], "Y")[:36]
+    'Values marked "other CPU" were recor'
+    """
+    differing = [r for r in rows if r["agrees"] is False and r["other_processor"]]
+    others = sorted({r["recorded_on"] for r in differing})
+    if not others:
+        return None
+    return (
+        f'Values marked "other CPU" were recorded on {", ".join(others)}; this run is on '
+        f"{processor}. SH-BDNN's long L-BFGS runs and end-to-end training follow the "
+        "processor's arithmetic, so they can differ there (docs/reproduce.md)."
+    )
 
 
 def _number(value: float | None) -> str:

@@ -26,8 +26,20 @@ def _list_claims(claims: list[Claim]) -> None:
     for claim in claims:
         click.echo(f"{claim.name}: {claim.title}")
         click.echo(f"  {claim.bench_command()}")
+        if claim.recorded_on:
+            click.echo(f"  recorded on {_processors(claim)}")
         if claim.source != "hashlearn bench":
             click.echo(f"  recorded by {claim.source}, not yet re-run through hashlearn bench")
+
+
+def _processors(claim: Claim) -> str:
+    """The processor(s) ``claim`` was recorded on, with the code lengths where they differ."""
+    if isinstance(claim.recorded_on, str):
+        return claim.recorded_on
+    by_processor: dict[str, list[str]] = {}
+    for n_bits, processor in claim.recorded_on.items():
+        by_processor.setdefault(processor, []).append(str(n_bits))
+    return "; ".join(f"{p} ({', '.join(b)} bits)" for p, b in by_processor.items())
 
 
 @cli.command()
@@ -65,8 +77,15 @@ def reproduce(
       hashlearn reproduce --only sdh-mnist-5k,sh-bdnn-mnist-5k
       hashlearn reproduce --full --only hashnet-e2e --out hashnet.json
     """
+    from hashlearn.bench.environment import machine_record
     from hashlearn.bench.report import format_table
-    from hashlearn.bench.reproduce import comparison_rows, measured_values, run_claim, table_cells
+    from hashlearn.bench.reproduce import (
+        comparison_rows,
+        measured_values,
+        processor_note,
+        run_claim,
+        table_cells,
+    )
 
     claims = _chosen(only)
     if list_only:
@@ -75,6 +94,7 @@ def reproduce(
     progress = wants_progress(verbose, quiet)
     rows: list[dict[str, Any]] = []
     runs: dict[str, Any] = {}
+    processor = machine_record()["processor"]
     for claim in claims:
         click.echo(f"{claim.name}: {claim.bench_command()}", err=True)
         measured = None
@@ -86,11 +106,14 @@ def reproduce(
             measured = measured_values(runs[claim.name])
         except FileNotFoundError as err:
             click.echo(f"  skipped: {err}", err=True)
-        rows += comparison_rows(claim, measured, full)
+        rows += comparison_rows(claim, measured, full, processor)
         if out:
             atomic_write_json(out, {"full": full, "rows": rows, "runs": runs})
     mode = "full protocols" if full else "quick subsets: checks the path, not the values"
     click.echo(f"hashlearn reproduce ({mode})")
     click.echo(format_table([table_cells(r) for r in rows], COLUMNS))
+    note = processor_note(rows, processor)
+    if note:
+        click.echo(note)
     if any(r["agrees"] is False for r in rows):
         sys.exit(1)
