@@ -8,6 +8,7 @@ Usage (run in the background with few threads; results go to a JSON file)::
     python benchmarks/deep_bench.py tune --methods hashnet dhn --bits 32 48   # validation-picked
     python benchmarks/deep_bench.py ablation --extractor efficientnet-lite0 --bits 32
     python benchmarks/deep_bench.py e2e-speed --size 128 --batch 64 --batches 4 --threads 2
+    python benchmarks/deep_bench.py e2e-loss-speed --batch 64 --batches 10 --threads 2  # DHN vs HN
     python benchmarks/deep_bench.py inference-batch --threads 2   # encoding: 32 vs 1,024 per pass
     python benchmarks/deep_bench.py bf16-features --bits 32 --threads 2   # mAP, fp32 vs bf16
     python benchmarks/deep_bench.py bf16-inference --methods dhn --bits 32 \
@@ -176,13 +177,17 @@ def run_tune(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-def train_step_rate(net: Any, inputs: Any, labels: Any, precision: str, batches: int) -> float:
-    """Images/second of SGD steps (forward under autocast, HashNet loss, backward, step)."""
+def train_step_rate(
+    net: Any, inputs: Any, labels: Any, precision: str, batches: int, loss_fn: Any = None
+) -> float:
+    """Images/second of SGD steps (forward under autocast, ``loss_fn`` (None: HashNet's
+    loss at 48 bits), backward, step)."""
     from hashlearn._precision import autocast, resolve_precision
     from hashlearn.deep.losses import HashNetLoss
     from hashlearn.deep.training import TrainConfig, make_optimizer
 
-    opt, loss_fn = make_optimizer(net, TrainConfig(lr=1e-4)), HashNetLoss(48)
+    opt = make_optimizer(net, TrainConfig(lr=1e-4))
+    loss_fn = HashNetLoss(48) if loss_fn is None else loss_fn
     dtype = resolve_precision(precision, "cpu")
     times = []
     for _ in range(batches + 1):
@@ -257,6 +262,39 @@ def run_e2e_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
         f"({args.size} px, batch {args.batch}, {torch.get_num_threads()} threads, "
         f"load average {load:.2f} at the end)"
     )
+    return rows
+
+
+def run_e2e_loss_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Training steps of the whole network (float32, ``--size`` px, ``--batch`` images)
+    with HashNet's loss and with DHN's, in turns of ``--batches`` steps, three turns each:
+    what the two methods' end-to-end epochs cost relative to each other."""
+    from hashlearn.data.cnn import prepare_images
+    from hashlearn.deep.heads import HashHead
+    from hashlearn.deep.image_training import build_image_network
+    from hashlearn.deep.losses import DHNLoss, HashNetLoss
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (args.batch, 32, 32, 3), dtype=np.uint8)
+    labels = torch.as_tensor(rng.integers(0, 10, args.batch))
+    net = build_image_network("efficientnet-lite0", (1024,), 0.5, lambda w: HashHead(w, 48))
+    net.train()
+    losses = {"hashnet": HashNetLoss(48), "dhn": DHNLoss()}
+    rates: dict[str, list[float]] = {name: [] for name in losses}
+    for _ in range(3):
+        for name, loss_fn in losses.items():
+            inputs = lambda: prepare_images(images, args.size, augment=True)  # noqa: E731
+            rates[name].append(
+                train_step_rate(net, inputs, labels, "float32", args.batches, loss_fn)
+            )
+    rows = [
+        {"loss": name, "images_per_s": float(np.median(r)), "turns": r} for name, r in rates.items()
+    ]
+    for row in rows:
+        print(f"{row['loss']:8s} {row['images_per_s']:.1f} images/s (turns {row['turns']})")
+    ratio = rows[1]["images_per_s"] / rows[0]["images_per_s"]
+    load, threads = os.getloadavg()[0], torch.get_num_threads()
+    print(f"dhn / hashnet: {ratio:.3f}; load average {load:.2f}, {threads} threads")
     return rows
 
 
@@ -467,6 +505,7 @@ def main() -> None:
             "tune",
             "ablation",
             "e2e-speed",
+            "e2e-loss-speed",
             "inference-batch",
             "bf16-features",
             "bf16-inference",
@@ -497,6 +536,7 @@ def main() -> None:
         "tune": run_tune,
         "ablation": run_ablation,
         "e2e-speed": run_e2e_speed,
+        "e2e-loss-speed": run_e2e_loss_speed,
         "inference-batch": run_inference_batch,
         "bf16-features": run_bf16_features,
         "bf16-inference": run_bf16_inference,
