@@ -281,9 +281,9 @@ def run_e2e_loss_speed(args: argparse.Namespace) -> list[dict[str, Any]]:
     net.train()
     losses = {"hashnet": HashNetLoss(48), "dhn": DHNLoss()}
     rates: dict[str, list[float]] = {name: [] for name in losses}
+    inputs = lambda: prepare_images(images, args.size, augment=True)  # noqa: E731
     for _ in range(3):
         for name, loss_fn in losses.items():
-            inputs = lambda: prepare_images(images, args.size, augment=True)  # noqa: E731
             rates[name].append(
                 train_step_rate(net, inputs, labels, "float32", args.batches, loss_fn)
             )

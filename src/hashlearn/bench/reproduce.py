@@ -63,6 +63,8 @@ def comparison_rows(
     """
     rows = []
     for n_bits in claim.bits:
+        recorded_on = claim.processor(n_bits)
+        other_processor = bool(processor and recorded_on and processor != recorded_on)
         for metric in claim.metrics:
             ours = (measured or {}).get(n_bits, {}).get(metric)
             recorded = claim.recorded[n_bits].get(metric)
@@ -78,12 +80,8 @@ def comparison_rows(
                     "recorded": recorded,
                     "published": claim.published.get(n_bits, {}).get(metric),
                     "agrees": agrees,
-                    "recorded_on": claim.processor(n_bits),
-                    "other_processor": bool(
-                        processor
-                        and claim.processor(n_bits)
-                        and processor != claim.processor(n_bits)
-                    ),
+                    "recorded_on": recorded_on,
+                    "other_processor": other_processor,
                 }
             )
     return rows

@@ -58,15 +58,20 @@ class WeightAverage:
             value.lerp_(live[name].detach().to(value.dtype), weight)
         self.steps += 1
 
+    def load_into(self, network: nn.Module) -> None:
+        """Replace ``network``'s averaged entries by the average (the schedule stays)."""
+        network.load_state_dict(self.shadow, strict=False)
+
     @contextmanager
     def applied(self, network: nn.Module) -> Iterator[None]:
         """``network`` holds the averaged weights inside the block, its own after it."""
-        live = {name: value.detach().clone() for name, value in network.state_dict().items()}
-        network.load_state_dict(self.shadow, strict=False)
+        state = network.state_dict()
+        live = {name: state[name].detach().clone() for name in self.shadow}
+        self.load_into(network)
         try:
             yield
         finally:
-            network.load_state_dict(live)
+            network.load_state_dict(live, strict=False)
 
     def tensors(self) -> dict[str, torch.Tensor]:
         """What a checkpoint keeps: the averaged entries and the step count."""

@@ -346,7 +346,7 @@ def train_hashing(
     if cfg.select == "best" and best is not None:
         network.load_state_dict(best)
     elif average is not None:
-        network.load_state_dict(average.shadow, strict=False)
+        average.load_into(network)
     return state
 
 
