@@ -126,3 +126,27 @@ def test_a_training_inference_pair_repeats_what_auto_chose(bfloat16_cpu, monkeyp
     np.testing.assert_array_equal(pinned.encode(images), auto.encode(images))
     with pytest.raises(ValueError, match="precision must be one of"):
         HashNet(**given, precision="float32/float64").fit(images, labels)
+
+
+def _projection(model: HashNet, images: np.ndarray, precision: str) -> np.ndarray:
+    from hashlearn.deep.image_training import image_transforms
+    from hashlearn.deep.training import project_rows
+
+    _, evaluation = image_transforms(int(model.image_size), augment=False)
+    return project_rows(model.module_, images, evaluation, 64, precision)
+
+
+def test_auto_encodes_in_the_precision_of_the_hardware_that_encodes(bfloat16_cpu, monkeypatch):
+    """A model trained in bfloat16 (a GPU, or a CPU with bfloat16 instructions) encodes in
+    float32 on a CPU without them; a precision the user named is kept."""
+    images, labels = _images()
+    given = {"n_bits": 6, "epochs": 1, "batch_size": 8, "backbone": "tiny", "image_size": 16}
+    auto = HashNet(**given, random_state=0).fit(images, labels)
+    named = HashNet(**given, random_state=0, precision="bfloat16").fit(images, labels)
+    assert auto.settings_["inference_precision"] == named.settings_["inference_precision"]
+    np.testing.assert_array_equal(auto.project(images), _projection(auto, images, "bfloat16"))
+    monkeypatch.setattr(_precision, "cpu_has_native_bfloat16", lambda: False)
+    in_float32 = auto.project(images)
+    np.testing.assert_array_equal(in_float32, _projection(auto, images, "float32"))
+    assert not np.array_equal(in_float32, _projection(auto, images, "bfloat16"))
+    np.testing.assert_array_equal(named.project(images), _projection(named, images, "bfloat16"))

@@ -100,12 +100,18 @@ class TorchHasher(BaseHasher):
         batch_size: int,
         precision: str = "float32",
         mirror: bool = False,
+        device: torch.device | None = None,
     ) -> np.ndarray:
         """``module_``'s real-valued outputs (n, n_bits) of ``transform(rows)`` in batches
-        (``mirror``: averaged with those of the mirror images)."""
+        (``mirror``: averaged with those of the mirror images), computed on ``device``
+        (None: the CPU); ``module_`` is back on the CPU afterwards."""
         from hashlearn.deep.training import project_rows
 
-        real = project_rows(self.module_, X, transform, batch_size, precision, mirror)
+        module = self.module_ if device is None else self.module_.to(device)
+        try:
+            real = project_rows(module, X, transform, batch_size, precision, mirror)
+        finally:
+            self.module_.cpu()
         return real if len(real) else np.zeros((0, int(self.n_bits)))
 
     def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -212,7 +212,7 @@ class PairwiseHasher(TorchHasher):
         settings = self._resolve_settings(kind)
         n_features = int(np.prod(X.shape[1:]))
         network = self._build_module(n_features)
-        network.to(torch.device(self.device) if self.device else default_device())
+        network.to(self._device())
         precisions = (
             {"precision": "float32"}
             if kind == "features"
@@ -347,8 +347,26 @@ class PairwiseHasher(TorchHasher):
         from hashlearn.deep.image_training import image_transforms
 
         _, evaluation = image_transforms(int(self.image_size), augment=False)
-        settings = self.settings_
-        precision = str(settings.get("inference_precision", settings.get("precision", "float32")))
+        device = self._device()
+        precision = self._encoding_precision(device)
         images = check_images(X, "X")
         mirror = bool(self.flip_average)
-        return self._project_rows(images, evaluation, IMAGE_BATCH, precision, mirror)
+        return self._project_rows(images, evaluation, IMAGE_BATCH, precision, mirror, device)
+
+    def _device(self) -> torch.device:
+        """``device``, else the GPU when there is one, else the CPU."""
+        return torch.device(self.device) if self.device else default_device()
+
+    def _encoding_precision(self, device: torch.device) -> str:
+        """The precision images are encoded in on ``device``.
+
+        The one chosen at fit (``settings_["inference_precision"]``), except that with
+        ``precision="auto"`` a low precision follows the hardware that encodes: a model
+        trained in bfloat16 on a GPU encodes in float32 on a CPU without bfloat16
+        instructions (where bfloat16 runs at a tenth of float32's speed).
+        """
+        settings = self.settings_
+        chosen = str(settings.get("inference_precision", settings.get("precision", "float32")))
+        if self.precision != "auto" or chosen == "float32":
+            return chosen
+        return _precision_name("auto", device)
