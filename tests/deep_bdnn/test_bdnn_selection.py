@@ -151,6 +151,7 @@ def test_uh_bdnn_records_its_settings(digits):
         ({"preset": "tuned"}, "preset must be one of"),
         ({"candidates": [{"lambda1": "x"}]}, "lambda1 must be a number"),
         ({"candidates": [{"lr": 0.1}]}, "keys among"),
+        ({"n_restarts": 0}, "n_restarts must be >= 1"),
     ],
 )
 def test_bad_selection_parameters(digits, params, message):
@@ -167,3 +168,39 @@ def test_pretraining_length_is_raced_when_left_at_auto(digits):
     assert [r["n_pretrain_iter"] for r in model.settings_["candidates"]] == [400, 80]
     best = max(model.settings_["candidates"], key=lambda r: r["score"])
     assert model.settings_["n_pretrain_iter"] == best["n_pretrain_iter"]
+
+
+def test_restarts_race_each_candidate_from_each_start_and_keep_the_best(digits):
+    X, y = digits
+    given = {**FAST, "lambda1": 1e-5}
+    one = SHBDNN(n_bits=8, **given).fit(X[:400], y[:400])
+    three = SHBDNN(n_bits=8, n_restarts=3, **given).fit(X[:400], y[:400])
+    results = three.settings_["candidates"]
+    assert [r["restart"] for r in results] == [0, 1, 2]
+    assert len({r["score"] for r in results}) > 1  # the starts differ
+    # Restart 0 starts exactly as the single-start fit.
+    assert results[0]["score"] == max(one.val_scores_[:2])
+    best = max(results, key=lambda r: r["score"])
+    assert three.settings_["restart"] == best["restart"]
+    alone = SHBDNN(n_bits=8, n_restarts=best["restart"] + 1, **given).fit(X[:400], y[:400])
+    assert alone.settings_.get("restart", 0) == best["restart"]
+    assert np.array_equal(alone.encode(X[400:]), three.encode(X[400:]))
+
+
+def test_restarts_multiply_the_candidates_and_are_saved(digits, tmp_path):
+    X, y = digits
+    model = SHBDNN(n_bits=8, n_restarts=2, **FAST).fit(X[:300], y[:300])
+    pairs = [(r["lambda1"], r["restart"]) for r in model.settings_["candidates"]]
+    assert pairs == [(lam, r) for r in (0, 1) for lam in (1e-5, 1e-4, 1e-3)]
+    model.save(tmp_path / "m")
+    assert hashlearn.load(tmp_path / "m").settings_ == model.settings_
+
+
+def test_one_restart_is_the_fit_of_before(digits):
+    X, y = digits
+    default = SHBDNN(n_bits=8, preset="paper", **FAST).fit(X[:300], y[:300])
+    one = SHBDNN(n_bits=8, preset="paper", n_restarts=1, **FAST).fit(X[:300], y[:300])
+    assert "restart" not in one.settings_
+    assert np.array_equal(default.project(X[300:]), one.project(X[300:]))
+    no_validation = SHBDNN(n_bits=8, n_restarts=3, **{**FAST, "patience": 0})
+    assert no_validation.fit(X[:300], y[:300]).settings_["candidates"] == []

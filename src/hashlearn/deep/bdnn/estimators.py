@@ -12,6 +12,10 @@ preset : "auto" (default) or "paper". Settings left at "auto" (``lambda1``,
 candidates : None (the class's ``auto_candidates``) or a list of dicts of settings to
     race, e.g. ``[{"lambda1": 1e-3, "hidden_sizes": (256, 100)}]``.
 race_alternations : alternations each candidate runs before the best goes on (1).
+n_restarts : initialisations (ITQ rotation, network, shuffling) each candidate is raced
+    from (1: the paper's single start). Beyond the paper: with validation rows, k
+    restarts multiply the race by k and keep the start that validates best; 8-bit codes
+    vary most between starts (benchmarks/results/bdnn.md, section 6g).
 time_budget : seconds after which no further candidate starts (None: no limit).
 hidden_sizes : (n1, n2), "table" or None for the authors' table by L (interpolated
     elsewhere), or "auto" (see ``preset``). The table's small networks underfit large
@@ -110,6 +114,7 @@ class UHBDNN(BDNNBase):
         preset: str = "auto",
         candidates: Any = None,
         race_alternations: int = 1,
+        n_restarts: int = 1,
         time_budget: float | None = None,
         n_dcc_sweeps: int = 10,
         val_neighbors: int = 50,
@@ -141,6 +146,7 @@ class UHBDNN(BDNNBase):
         self.preset = preset
         self.candidates = candidates
         self.race_alternations = race_alternations
+        self.n_restarts = n_restarts
         self.time_budget = time_budget
         self.n_dcc_sweeps = n_dcc_sweeps
         self.val_neighbors = val_neighbors
@@ -209,6 +215,7 @@ class SHBDNN(BDNNBase):
         preset: str = "auto",
         candidates: Any = None,
         race_alternations: int = 1,
+        n_restarts: int = 1,
         time_budget: float | None = None,
         lambda5: float = 1e-2,
         similarity: str = "auto",
@@ -240,6 +247,7 @@ class SHBDNN(BDNNBase):
         self.preset = preset
         self.candidates = candidates
         self.race_alternations = race_alternations
+        self.n_restarts = n_restarts
         self.time_budget = time_budget
         self.lambda5 = lambda5
         self.similarity = similarity

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,7 +19,14 @@ from hashlearn.deep.bdnn.network import (
     pca_initialise,
 )
 from hashlearn.deep.bdnn.objective import Lambdas
-from hashlearn.deep.bdnn.selection import Entrant, merge_choices, race
+from hashlearn.deep.bdnn.selection import (
+    RESTART,
+    Entrant,
+    merge_choices,
+    race,
+    restart_rng,
+    with_restarts,
+)
 from hashlearn.deep.bdnn.training import CheckpointHook, Problem, Settings, Tracker, alternate
 from hashlearn.deep.bdnn.validation import map_scorer, split_validation
 from hashlearn.deep.checkpoint import fingerprint
@@ -192,7 +198,17 @@ class BDNNBase(TorchHasher):
         self.n_alternations_ = len(tracker.scores) - 1
 
     def _run_params(self) -> dict[str, Any]:
-        return {k: v for k, v in self.get_params(deep=False).items() if k not in _RUN_ONLY}
+        params = self.get_params(deep=False)
+        if params.get("n_restarts") == 1:  # added later: a run of before keeps its fingerprint
+            del params["n_restarts"]
+        return {k: v for k, v in params.items() if k not in _RUN_ONLY}
+
+    def _restarts(self, can_select: bool) -> int:
+        """Initialisations to race: ``n_restarts`` with validation rows, else one."""
+        n = int(self.n_restarts)
+        if n < 1:
+            raise ValueError(f"n_restarts must be >= 1, got {self.n_restarts!r}")
+        return n if can_select else 1
 
     def _split(
         self, X: np.ndarray, y: Any, X_val: Any, y_val: Any, rng: np.random.Generator
@@ -215,13 +231,15 @@ class BDNNBase(TorchHasher):
         self, data: dict[str, Any], n_bits: int, rng: np.random.Generator, key: dict[str, Any]
     ) -> tuple[BDNNEncoder, Tracker]:
         inputs = self._inputs(data)
-        choices = self._choices(inputs.X_val is not None)
+        choices = with_restarts(
+            self._choices(inputs.X_val is not None), self._restarts(inputs.X_val is not None)
+        )
         results: list[dict[str, Any]] = []
         if len(choices) == 1:
             entrant = self._enter(choices[0], inputs, data, n_bits, rng)
-        else:  # every candidate starts from the same draws of ``rng``
+        else:  # every candidate of a restart starts from the same draws
             entrant, results = race(
-                lambda c: self._enter(c, inputs, data, n_bits, copy.deepcopy(rng)),
+                lambda c: self._enter(c, inputs, data, n_bits, restart_rng(rng, c)),
                 choices,
                 1 + int(self.race_alternations),
                 self.time_budget,
@@ -235,6 +253,8 @@ class BDNNBase(TorchHasher):
             "n_pretrain_iter": int(entrant.choice["n_pretrain_iter"]),
             "candidates": _jsonable(results),
         }
+        if RESTART in entrant.choice:
+            self.settings_[RESTART] = int(entrant.choice[RESTART])
         return entrant.problem.net, tracker
 
     def _inputs(self, data: dict[str, Any]) -> _Inputs:

@@ -19,12 +19,14 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from hashlearn.deep.bdnn.training import Problem, Settings, Tracker, alternate
@@ -38,6 +40,36 @@ def merge_choices(given: dict[str, Any], candidates: list[dict[str, Any]]) -> li
         if choice not in merged:
             merged.append(choice)
     return merged
+
+
+#: Key of a choice that names its initialisation (``n_restarts`` > 1).
+RESTART = "restart"
+
+
+def with_restarts(choices: list[dict[str, Any]], n_restarts: int) -> list[dict[str, Any]]:
+    """Each choice once per initialisation (restart 0 first); unchanged for one.
+
+    >>> with_restarts([{"lambda1": 1e-5}], 2)
+    [{'lambda1': 1e-05, 'restart': 0}, {'lambda1': 1e-05, 'restart': 1}]
+    """
+    if n_restarts == 1:
+        return choices
+    return [{**choice, RESTART: r} for r in range(n_restarts) for choice in choices]
+
+
+def restart_rng(rng: np.random.Generator, choice: dict[str, Any]) -> np.random.Generator:
+    """The draws a choice starts from: a copy of ``rng`` for restart 0 (so one restart
+    is the fit of before), for restart r a generator seeded by r and ``rng``'s next draw
+    (``rng`` itself does not move).
+
+    >>> a, b = (restart_rng(np.random.default_rng(0), {RESTART: r}) for r in (0, 1))
+    >>> bool(a.integers(100) == np.random.default_rng(0).integers(100)), a is b
+    (True, False)
+    """
+    restart = int(choice.get(RESTART, 0))
+    if restart == 0:
+        return copy.deepcopy(rng)
+    return np.random.default_rng([int(copy.deepcopy(rng).integers(2**62)), restart])
 
 
 @dataclass
