@@ -204,3 +204,9 @@ def test_one_restart_is_the_fit_of_before(digits):
     assert np.array_equal(default.project(X[300:]), one.project(X[300:]))
     no_validation = SHBDNN(n_bits=8, n_restarts=3, **{**FAST, "patience": 0})
     assert no_validation.fit(X[:300], y[:300]).settings_["candidates"] == []
+
+
+def test_uh_bdnn_races_its_starts(digits):
+    model = UHBDNN(n_bits=8, n_restarts=2, **FAST).fit(digits[0][:300])
+    assert [r["restart"] for r in model.settings_["candidates"]] == [0, 1]
+    assert model.settings_["restart"] in (0, 1)
