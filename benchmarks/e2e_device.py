@@ -18,6 +18,8 @@ exactly as ``hashlearn bench`` does::
 
 ``speed`` times ``encode`` of a saved model on the exported images where it runs
 (``precision="auto"`` against float32) and the augmenting input pipeline alone.
+``step-speed`` times whole-network training steps where it runs, with the input
+prepared each step or made once, cuDNN autotuning off and on, batch 64 and 256.
 ``fit`` records where it ran (GPU or CPU name, torch version, threads), the
 training seconds and images/s (training rows x epochs over the training
 seconds, per-epoch validation included); ``evaluate`` adds the retrieval
@@ -161,9 +163,73 @@ def run_speed(args: argparse.Namespace) -> None:
     print(json.dumps(row, indent=1))
 
 
+def _step_rate(net: Any, make_input: Any, labels: torch.Tensor, steps: int) -> float:
+    """Images/s of whole-network training steps (bfloat16 autocast where "auto" picks it)."""
+    from hashlearn._precision import autocast, resolve_precision
+    from hashlearn.deep.losses import HashNetLoss
+    from hashlearn.deep.training import TrainConfig, make_optimizer
+
+    device = next(net.parameters()).device
+    optimizer, loss_fn = make_optimizer(net, TrainConfig(lr=1e-4)), HashNetLoss(48)
+    dtype = resolve_precision("auto", device)
+    for step in range(steps + 5):  # 5 warm-up steps
+        if step == 5:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            tic = time.perf_counter()
+        with autocast(device, dtype):
+            codes = net(make_input())
+        loss = loss_fn(codes.float(), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return len(labels) * steps / (time.perf_counter() - tic)
+
+
+def run_step_speed(args: argparse.Namespace) -> None:
+    """Training steps of the whole network where this runs: the input prepared on the CPU
+    each step (as ``fit`` does) or made once on the device (the network alone), with
+    cuDNN's autotuning off and on, at batch 64 and 256."""
+    from hashlearn.data.cnn import prepare_images
+    from hashlearn.deep.heads import HashHead
+    from hashlearn.deep.image_training import build_image_network
+
+    images = np.load(Path(args.data) / "train_images.npy")
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    rows = []
+    for autotune in (False, True):
+        torch.backends.cudnn.benchmark = autotune
+        for batch in (64, 256):
+            rows_x = images[:batch]
+            labels = torch.as_tensor(np.arange(batch) % 10, device=device)
+            net = build_image_network("efficientnet-lite0", (1024,), 0.5, lambda w: HashHead(w, 48))
+            net = net.to(device).train()
+            on_device = prepare_images(rows_x, 128, augment=True).to(device)
+            for where, make in (
+                (
+                    "input prepared each step",
+                    lambda r=rows_x: prepare_images(r, 128, True).to(device),
+                ),
+                ("network alone", lambda x=on_device: x),
+            ):
+                rate = _step_rate(net, make, labels, args.steps)
+                rows.append(
+                    {
+                        "cudnn_benchmark": autotune,
+                        "batch": batch,
+                        "what": where,
+                        "images_per_s": rate,
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
+    print(json.dumps({"device": processor_name(device), "machine": machine_record()}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("step", choices=["export", "fit", "evaluate", "speed"])
+    ap.add_argument("step", choices=["export", "fit", "evaluate", "speed", "step-speed"])
     ap.add_argument("--protocol", default="cifar10-1k")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", help="export: folder; evaluate: the result JSON")
@@ -174,10 +240,17 @@ def main() -> None:
     ap.add_argument("--limit", type=int, help="fit, speed: only the first N images")
     ap.add_argument("--save", help="fit: model folder to write")
     ap.add_argument("--model", help="evaluate, speed: the saved model folder")
+    ap.add_argument("--steps", type=int, default=30, help="step-speed: timed steps")
     ap.add_argument("--inference-precision", help="evaluate: encode in this precision instead")
     ap.add_argument("--record", help="fit: timing record to write; evaluate: to read")
     args = ap.parse_args()
-    steps = {"export": run_export, "fit": run_fit, "evaluate": run_evaluate, "speed": run_speed}
+    steps = {
+        "export": run_export,
+        "fit": run_fit,
+        "evaluate": run_evaluate,
+        "speed": run_speed,
+        "step-speed": run_step_speed,
+    }
     steps[args.step](args)
 
 
