@@ -59,6 +59,10 @@ def run_export(args: argparse.Namespace) -> None:
     print(f"{len(data.X_train)} training images of {args.protocol} -> {out}")
 
 
+def _default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def processor_name(device: torch.device) -> str:
     """The GPU's name on a CUDA device, else the CPU's."""
     if device.type == "cuda":
@@ -78,12 +82,13 @@ def run_fit(args: argparse.Namespace) -> None:
     fit_method(model, images, labels)
     seconds = time.perf_counter() - start
     model.save(args.save)
-    device = torch.device(model.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = torch.device(model.device) if model.device else _default_device()
     n_train = len(images) - round(model.val_size * len(images))
     record = {
         **split,
         "method": args.method,
         "n_bits": args.bits,
+        "train_rows": len(images),
         "params": params,
         "settings": model.settings_,
         "train_seconds": seconds,
@@ -107,6 +112,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
     data = load_benchmark_data(args.protocol, seed=fitted["seed"], features=IMAGES)
     if data.checksum != fitted["checksum"]:
         raise SystemExit("the model was trained on another split of this protocol")
+    if fitted.get("train_rows", len(data.X_train)) != len(data.X_train):
+        raise SystemExit("the model was trained on part of the training images (--limit)")
     model = hashlearn.load(args.model)
     if args.inference_precision:
         model.settings_["inference_precision"] = args.inference_precision
@@ -115,9 +122,9 @@ def run_evaluate(args: argparse.Namespace) -> None:
         **fitted,
         "metrics": scores,
         "encode_seconds": encode_seconds,
-        "encode_device": processor_name(torch.device("cpu")),
+        "encode_device": processor_name(_default_device()),
         "encode_machine": machine_record(),
-        "encode_precision": model.settings_["inference_precision"],
+        "encode_precision": args.inference_precision or "the model's, resolved on this device",
         "pr_curve": curve,
         "precision_at_n": at_n,
         "published": published_for(data.name, [fitted["method"]], [fitted["n_bits"]]),
@@ -153,7 +160,7 @@ def run_speed(args: argparse.Namespace) -> None:
     pipeline_rate = 64 * len(batches) / (time.perf_counter() - tic)
     equal = np.unpackbits(auto_codes) == np.unpackbits(float32_codes)
     row = {
-        "device": processor_name(model._device()),
+        "device": processor_name(_default_device()),
         "encode_auto_images_per_s": auto_rate,
         "encode_float32_images_per_s": float32_rate,
         "bits_equal": float(equal.mean()),
@@ -197,7 +204,7 @@ def run_step_speed(args: argparse.Namespace) -> None:
     from hashlearn.deep.image_training import build_image_network
 
     images = np.load(Path(args.data) / "train_images.npy")
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = _default_device()
     rows = []
     for autotune in (False, True):
         torch.backends.cudnn.benchmark = autotune
