@@ -106,6 +106,13 @@ def run_fit(args: argparse.Namespace) -> None:
     )
 
 
+def encode_in(model: Any, precision: str) -> None:
+    """Make a fitted model encode in ``precision`` wherever it runs (a named precision is
+    kept as it is; "auto" would follow the hardware)."""
+    model.set_params(precision=precision)
+    model.settings_["inference_precision"] = precision
+
+
 def run_evaluate(args: argparse.Namespace) -> None:
     """Encode the protocol's queries and database with the saved model; score as bench does."""
     fitted = json.loads(Path(args.record).read_text())
@@ -116,7 +123,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
         raise SystemExit("the model was trained on part of the training images (--limit)")
     model = hashlearn.load(args.model)
     if args.inference_precision:
-        model.settings_["inference_precision"] = args.inference_precision
+        encode_in(model, args.inference_precision)
     scores, curve, encode_seconds, at_n = evaluate_model(model, data, DEFAULT_METRICS)
     record = {
         **fitted,
@@ -149,8 +156,7 @@ def run_speed(args: argparse.Namespace) -> None:
     images = np.load(Path(args.data) / "train_images.npy")[: args.limit]
     model = hashlearn.load(args.model)
     auto_rate, auto_codes = _encoding_rate(model, images)
-    model.set_params(precision="float32")
-    model.settings_["inference_precision"] = "float32"
+    encode_in(model, "float32")
     float32_rate, float32_codes = _encoding_rate(model, images)
     train_transform, _ = image_transforms(int(model.image_size), augment=True)
     batches = range(0, len(images) - 63, 64)

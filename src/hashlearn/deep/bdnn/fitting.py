@@ -33,6 +33,9 @@ from hashlearn.deep.checkpoint import fingerprint
 from hashlearn.hashers._pca import itq_rotation, top_pca
 
 _RUN_ONLY = ("progress", "verbose", "checkpoint_dir", "resume", "n_threads", "feature_extractor")
+#: Parameters added after checkpoints were first written, with the value that fits as
+#: before: at that value they stay out of the fingerprint, so an older run still resumes.
+_ADDED_LATER = {"n_restarts": 1}
 PRESETS = ("auto", "paper")
 #: The paper's value of each setting that ``preset="auto"`` may choose.
 PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table", "n_pretrain_iter": 400}
@@ -198,10 +201,11 @@ class BDNNBase(TorchHasher):
         self.n_alternations_ = len(tracker.scores) - 1
 
     def _run_params(self) -> dict[str, Any]:
-        params = self.get_params(deep=False)
-        if params.get("n_restarts") == 1:  # added later: a run of before keeps its fingerprint
-            del params["n_restarts"]
-        return {k: v for k, v in params.items() if k not in _RUN_ONLY}
+        return {
+            k: v
+            for k, v in self.get_params(deep=False).items()
+            if k not in _RUN_ONLY and not (k in _ADDED_LATER and v == _ADDED_LATER[k])
+        }
 
     def _restarts(self, can_select: bool) -> int:
         """Initialisations to race: ``n_restarts`` with validation rows, else one."""
@@ -231,9 +235,8 @@ class BDNNBase(TorchHasher):
         self, data: dict[str, Any], n_bits: int, rng: np.random.Generator, key: dict[str, Any]
     ) -> tuple[BDNNEncoder, Tracker]:
         inputs = self._inputs(data)
-        choices = with_restarts(
-            self._choices(inputs.X_val is not None), self._restarts(inputs.X_val is not None)
-        )
+        can_select = inputs.X_val is not None
+        choices = with_restarts(self._choices(can_select), self._restarts(can_select))
         results: list[dict[str, Any]] = []
         if len(choices) == 1:
             entrant = self._enter(choices[0], inputs, data, n_bits, rng)
