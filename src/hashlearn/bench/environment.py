@@ -12,9 +12,20 @@ import importlib.metadata
 import os
 import platform
 import sys
+from pathlib import Path
 from typing import Any
 
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "torch", "numba", "faiss-cpu", "matplotlib")
+#: Variables that choose the code path of the math libraries by instruction set
+#: (MKL under torch, oneDNN, torch's own kernels, numpy's OpenBLAS). Unset, each
+#: library picks the path of the processor it runs on (docs/reproduce.md).
+KERNEL_VARIABLES = (
+    "MKL_CBWR",
+    "MKL_ENABLE_INSTRUCTIONS",
+    "ATEN_CPU_CAPABILITY",
+    "ONEDNN_MAX_CPU_ISA",
+    "OPENBLAS_CORETYPE",
+)
 
 
 def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str | None]:
@@ -33,7 +44,12 @@ def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str | None
 
 
 def machine_record() -> dict[str, Any]:
-    """The machine: OS, CPU model, core count, Python and thread settings.
+    """The machine: OS, CPU model, core count, Python, thread and kernel settings.
+
+    ``kernels_env`` keeps the variables of ``KERNEL_VARIABLES`` that are set,
+    ``torch_cpu_capability`` the instruction set of torch's own kernels ("AVX2",
+    "AVX512"; None when torch is not imported) and ``blas_architectures`` the
+    kernels each loaded OpenBLAS chose (numpy's and scipy's: "Haswell", "SkylakeX").
 
     >>> machine_record()["cpu_count"] >= 1
     True
@@ -47,6 +63,9 @@ def machine_record() -> dict[str, Any]:
             k: os.environ[k] for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS") if k in os.environ
         },
         "torch_threads": _torch_threads(),
+        "kernels_env": {k: os.environ[k] for k in KERNEL_VARIABLES if k in os.environ},
+        "torch_cpu_capability": _torch_cpu_capability(),
+        "blas_architectures": _blas_architectures(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
@@ -59,6 +78,23 @@ def _torch_threads() -> int | None:
     """
     torch = sys.modules.get("torch")
     return None if torch is None else int(torch.get_num_threads())
+
+
+def _torch_cpu_capability() -> str | None:
+    """The instruction set torch's kernels run on here (None when torch is not imported)."""
+    torch = sys.modules.get("torch")
+    return None if torch is None else str(torch.backends.cpu.get_cpu_capability())
+
+
+def _blas_architectures() -> dict[str, str]:
+    """The kernel set of each loaded BLAS that reports one, by library file name."""
+    from threadpoolctl import threadpool_info
+
+    return {
+        Path(pool["filepath"]).name: str(pool["architecture"])
+        for pool in threadpool_info()
+        if pool.get("architecture")
+    }
 
 
 def _cpu_model() -> str:
