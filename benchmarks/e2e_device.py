@@ -44,6 +44,7 @@ from hashlearn.bench.environment import machine_record
 from hashlearn.bench.published import published_for
 from hashlearn.bench.runner import DEFAULT_METRICS, evaluate_model, fit_method
 from hashlearn.cli.commands import parse_params
+from hashlearn.deep._base import default_device
 from hashlearn.deep.image_training import image_transforms
 
 
@@ -57,10 +58,6 @@ def run_export(args: argparse.Namespace) -> None:
     split = {"protocol": args.protocol, "seed": args.seed, "checksum": data.checksum}
     (out / "split.json").write_text(json.dumps(split, indent=1))
     print(f"{len(data.X_train)} training images of {args.protocol} -> {out}")
-
-
-def _default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def processor_name(device: torch.device) -> str:
@@ -82,7 +79,7 @@ def run_fit(args: argparse.Namespace) -> None:
     fit_method(model, images, labels)
     seconds = time.perf_counter() - start
     model.save(args.save)
-    device = torch.device(model.device) if model.device else _default_device()
+    device = torch.device(model.device) if model.device else default_device()
     n_train = len(images) - round(model.val_size * len(images))
     record = {
         **split,
@@ -129,7 +126,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
         **fitted,
         "metrics": scores,
         "encode_seconds": encode_seconds,
-        "encode_device": processor_name(_default_device()),
+        "encode_device": processor_name(default_device()),
         "encode_machine": machine_record(),
         "encode_precision": args.inference_precision or "the model's, resolved on this device",
         "pr_curve": curve,
@@ -166,7 +163,7 @@ def run_speed(args: argparse.Namespace) -> None:
     pipeline_rate = 64 * len(batches) / (time.perf_counter() - tic)
     equal = np.unpackbits(auto_codes) == np.unpackbits(float32_codes)
     row = {
-        "device": processor_name(_default_device()),
+        "device": processor_name(default_device()),
         "encode_auto_images_per_s": auto_rate,
         "encode_float32_images_per_s": float32_rate,
         "bits_equal": float(equal.mean()),
@@ -210,7 +207,7 @@ def run_step_speed(args: argparse.Namespace) -> None:
     from hashlearn.deep.image_training import build_image_network
 
     images = np.load(Path(args.data) / "train_images.npy")
-    device = _default_device()
+    device = default_device()
     rows = []
     for autotune in (False, True):
         torch.backends.cudnn.benchmark = autotune
