@@ -59,15 +59,18 @@ def machine_record() -> dict[str, Any]:
         "processor": _cpu_model(),
         "cpu_count": os.cpu_count() or 1,
         "python": platform.python_version(),
-        "threads_env": {
-            k: os.environ[k] for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS") if k in os.environ
-        },
+        "threads_env": _set_variables(("OMP_NUM_THREADS", "NUMBA_NUM_THREADS")),
         "torch_threads": _torch_threads(),
-        "kernels_env": {k: os.environ[k] for k in KERNEL_VARIABLES if k in os.environ},
+        "kernels_env": _set_variables(KERNEL_VARIABLES),
         "torch_cpu_capability": _torch_cpu_capability(),
         "blas_architectures": _blas_architectures(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
+
+
+def _set_variables(names: tuple[str, ...]) -> dict[str, str]:
+    """The environment variables among ``names`` that are set, with their values."""
+    return {name: os.environ[name] for name in names if name in os.environ}
 
 
 def _torch_threads() -> int | None:
