@@ -41,6 +41,7 @@ Tensors = dict[str, torch.Tensor]
 
 if TYPE_CHECKING:
     from hashlearn.deep.averaging import WeightAverage
+    from hashlearn.deep.memory import CodeMemory
 
 
 def fingerprint(arrays: Sequence[np.ndarray | None], params: dict[str, Any]) -> str:
@@ -140,13 +141,16 @@ def save_training_state(
     best: Tensors | None,
     meta: dict[str, Any],
     average: WeightAverage | None = None,
+    memory: CodeMemory | None = None,
 ) -> None:
     """Write the pairwise loop's whole training state into ``folder`` crash-safely
-    (with the moving average of the weights, when the run keeps one)."""
+    (with the moving average of the weights and the code memory, when the run keeps them)."""
     tensors = {f"model.{k}": v for k, v in network.state_dict().items()}
     tensors.update({f"best.{k}": v for k, v in (best or {}).items()})
     if average is not None:
         tensors.update({f"average.{k}": v for k, v in average.tensors().items()})
+    if memory is not None:
+        tensors.update({f"memory.{k}": v for k, v in memory.tensors().items()})
     optim_tensors, optim_meta = _optimizer_tensors(optimizer.state_dict())
     tensors.update(optim_tensors)
     tensors["rng.torch"] = torch.get_rng_state()
@@ -166,9 +170,10 @@ def load_training_state(
     optimizer: torch.optim.Optimizer,
     run_fingerprint: str | None = None,
     average: WeightAverage | None = None,
+    memory: CodeMemory | None = None,
 ) -> tuple[dict[str, Any], Tensors | None] | None:
-    """Restore a checkpoint into ``network``/``optimizer`` (and ``average``); return
-    (meta, best) or None.
+    """Restore a checkpoint into ``network``/``optimizer`` (and ``average``, ``memory``);
+    return (meta, best) or None.
 
     With ``run_fingerprint``, a checkpoint of another run is refused before anything
     is restored (the fingerprint is kept in the run's ``TrainConfig``, ``meta["config"]``).
@@ -185,5 +190,7 @@ def load_training_state(
     torch.set_rng_state(tensors["rng.torch"])
     if average is not None:
         average.restore(_prefixed(tensors, "average."))
+    if memory is not None:
+        memory.restore(_prefixed(tensors, "memory."))
     best = _prefixed(tensors, "best.") if config["has_best"] else None
     return config["meta"], best

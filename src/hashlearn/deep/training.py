@@ -30,6 +30,7 @@ from hashlearn.codes import pack_bits
 from hashlearn.deep.averaging import WeightAverage
 from hashlearn.deep.checkpoint import load_training_state, save_training_state
 from hashlearn.deep.heads import HashHead
+from hashlearn.deep.memory import CodeMemory
 
 logger = logging.getLogger(__name__)
 Transform = Callable[[np.ndarray], torch.Tensor]
@@ -65,7 +66,9 @@ class TrainConfig:
     validation rows against up to ``val_database_size`` training rows, "held-out"
     against each other (leave one out). ``ema_decay``: validate and keep a moving
     average of the weights (:class:`~hashlearn.deep.averaging.WeightAverage`)
-    instead of the weights themselves; None: the weights themselves.
+    instead of the weights themselves; None: the weights themselves. ``pair_memory``:
+    pair each batch with the latest codes of every training row
+    (:class:`~hashlearn.deep.memory.CodeMemory`) instead of with itself only.
     """
 
     epochs: int = 50
@@ -91,6 +94,7 @@ class TrainConfig:
     eval_precision: str | None = None
     run_fingerprint: str | None = None
     ema_decay: float | None = None
+    pair_memory: bool = False
 
 
 def make_optimizer(network: HashingNetwork, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -223,6 +227,7 @@ def _epoch(
     transform: Transform | None,
     bar: Any,
     average: WeightAverage | None = None,
+    memory: CodeMemory | None = None,
 ) -> float:
     device = next(network.parameters()).device
     dtype = resolve_precision(cfg.precision, device)
@@ -237,10 +242,14 @@ def _epoch(
         _set_lr(optimizer, cfg, state["iteration"])
         with autocast(device, dtype):
             codes = network(to_input(X[idx], transform, network))
-        loss = loss_fn(codes.to(next(network.parameters()).dtype), y[idx].to(device))
+        codes = codes.to(next(network.parameters()).dtype)
+        rows = torch.as_tensor(idx)
+        loss = _batch_loss(loss_fn, codes, y[idx].to(device), rows, memory)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if memory is not None:
+            memory.store(rows, codes)
         if average is not None:
             average.update(network)
         state["iteration"] += 1
@@ -249,17 +258,32 @@ def _epoch(
     return total / max(n_batches, 1)
 
 
+def _batch_loss(
+    loss_fn: nn.Module,
+    codes: torch.Tensor,
+    labels: torch.Tensor,
+    rows: torch.Tensor,
+    memory: CodeMemory | None,
+) -> torch.Tensor:
+    """The loss of a batch: its pairs with each other, or with ``memory``'s references."""
+    if memory is None:
+        return loss_fn(codes, labels)
+    reference, reference_labels = memory.references(rows, codes, labels)
+    return loss_fn(codes, labels, reference_codes=reference, reference_labels=reference_labels)
+
+
 def _start(
     network: HashingNetwork,
     optimizer: torch.optim.Optimizer,
     cfg: TrainConfig,
     average: WeightAverage | None,
+    memory: CodeMemory | None,
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
     torch.manual_seed(cfg.seed)
     fresh = {"epoch": 0, "iteration": 0, "history": [], "best_score": -1.0, "best_epoch": 0}
     if cfg.resume and cfg.checkpoint_dir is not None:
         loaded = load_training_state(
-            cfg.checkpoint_dir, network, optimizer, cfg.run_fingerprint, average
+            cfg.checkpoint_dir, network, optimizer, cfg.run_fingerprint, average, memory
         )
         if loaded is not None:
             logger.info("resuming from %s at epoch %d", cfg.checkpoint_dir, loaded[0]["epoch"])
@@ -294,9 +318,10 @@ def train_hashing(
     _keep_freed_memory_on_cpu(next(network.parameters()).device)
     optimizer = make_optimizer(network, cfg)
     average = None if cfg.ema_decay is None else WeightAverage(network, cfg.ema_decay)
-    state, best = _start(network, optimizer, cfg, average)
     y_t = torch.as_tensor(y)
     n_bits = network.head.fc.out_features
+    memory = CodeMemory(len(X), n_bits, y_t) if cfg.pair_memory else None
+    state, best = _start(network, optimizer, cfg, average, memory)
     val_data = _validation_data(X, y, val, cfg)
     scoring = transform if eval_transform is None else eval_transform
     bar = tqdm(
@@ -310,7 +335,7 @@ def train_hashing(
         tic = time.perf_counter()
         order = np.random.default_rng([cfg.seed, state["epoch"]]).permutation(len(X))
         loss = _epoch(
-            network, loss_fn, optimizer, X, y_t, order, state, cfg, transform, bar, average
+            network, loss_fn, optimizer, X, y_t, order, state, cfg, transform, bar, average, memory
         )
         with _averaged(network, average):
             score = (
@@ -341,7 +366,7 @@ def train_hashing(
         logger.info("epoch %(epoch)d loss %(loss).4f val_map %(val_map)s beta %(beta).3f", row)
         if cfg.progress:
             bar.write(_epoch_line(row, cfg.epochs))
-        _maybe_checkpoint(network, optimizer, best, state, cfg, average)
+        _maybe_checkpoint(network, optimizer, best, state, cfg, average, memory)
     bar.close()
     if cfg.select == "best" and best is not None:
         network.load_state_dict(best)
@@ -379,9 +404,10 @@ def _maybe_checkpoint(
     state: dict[str, Any],
     cfg: TrainConfig,
     average: WeightAverage | None = None,
+    memory: CodeMemory | None = None,
 ) -> None:
     if cfg.checkpoint_dir is None:
         return
     if state["epoch"] % cfg.checkpoint_every == 0 or state["epoch"] == cfg.epochs:
         meta = dict(state, config=asdict(cfg))
-        save_training_state(cfg.checkpoint_dir, network, optimizer, best, meta, average)
+        save_training_state(cfg.checkpoint_dir, network, optimizer, best, meta, average, memory)

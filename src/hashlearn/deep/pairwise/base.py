@@ -75,7 +75,7 @@ RUN_ONLY = (
 #: Parameters added after checkpoints were first written, with the value that gives the
 #: training of before: at that value they are left out of the fingerprint, so that a run
 #: started before they existed still resumes.
-ADDED_LATER = {"ema_decay": None}
+ADDED_LATER = {"ema_decay": None, "pair_memory": False}
 
 
 def validation_count(val_size: float, n_samples: int) -> int:
@@ -125,6 +125,7 @@ class PairwiseHasher(TorchHasher):
     val_scoring: str
     ema_decay: float | None
     flip_average: bool
+    pair_memory: bool
     #: Per-method exceptions to :data:`AUTO_SETTINGS`, by input kind.
     auto_overrides: ClassVar[dict[str, dict[str, Any]]] = {}
 
@@ -190,6 +191,7 @@ class PairwiseHasher(TorchHasher):
             val_scoring=str(self.val_scoring),
             run_fingerprint=run,
             ema_decay=None if self.ema_decay is None else float(self.ema_decay),
+            pair_memory=bool(self.pair_memory),
         )
 
     def _fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> None:

@@ -63,6 +63,7 @@ class DHN(PairwiseHasher):
         val_scoring: str = "training",
         ema_decay: float | None = None,
         flip_average: bool = False,
+        pair_memory: bool = False,
         checkpoint_dir: str | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
@@ -94,6 +95,7 @@ class DHN(PairwiseHasher):
         self.val_scoring = val_scoring
         self.ema_decay = ema_decay
         self.flip_average = flip_average
+        self.pair_memory = pair_memory
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.resume = resume

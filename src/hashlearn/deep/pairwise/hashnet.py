@@ -47,6 +47,9 @@ ema_decay : None (the papers) or a decay in (0, 1), e.g. 0.997: validate, select
 flip_average : images only, encoding only: the code of an image is the sign of the
     mean code layer of the image and its mirror image (twice the encoding time;
     beyond the papers). Not part of training, so it can be switched on a trained model.
+pair_memory : False (the papers: a batch's images are paired with each other) or True:
+    each batch image is also paired with the latest code of every other training row
+    (:mod:`hashlearn.deep.memory`; beyond the papers).
 checkpoint_dir, checkpoint_every, resume : crash-safe checkpoints; resume=True
     continues a run (with more ``epochs`` too) and ends as an uninterrupted run
     would; a checkpoint of other data or settings is refused.
@@ -119,6 +122,7 @@ class HashNet(PairwiseHasher):
         val_scoring: str = "training",
         ema_decay: float | None = None,
         flip_average: bool = False,
+        pair_memory: bool = False,
         checkpoint_dir: str | None = None,
         checkpoint_every: int = 1,
         resume: bool = False,
@@ -155,6 +159,7 @@ class HashNet(PairwiseHasher):
         self.val_scoring = val_scoring
         self.ema_decay = ema_decay
         self.flip_average = flip_average
+        self.pair_memory = pair_memory
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.resume = resume
