@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 
 from hashlearn.deep.losses import HashNetLoss
 from hashlearn.deep.memory import CodeMemory
@@ -13,13 +11,6 @@ from hashlearn.deep.pairwise.dhn import DHN
 from hashlearn.deep.pairwise.hashnet import HashNet
 from hashlearn.deep.training import _batch_loss
 from hashlearn.metrics import mean_average_precision
-
-
-@pytest.fixture(scope="module")
-def digits():
-    torch.set_num_threads(1)
-    X, y = load_digits(return_X_y=True)
-    return (X[:400] / 16.0).astype(np.float32), y[:400]
 
 
 def test_references_are_the_live_batch_then_the_stored_rows_outside_it():
@@ -78,22 +69,3 @@ def test_the_memory_changes_the_training_and_still_learns(cls, digits):
     codes = memory.encode(X)
     score = mean_average_precision(codes, codes, y, y, n_bits=16, exclude_self=True)
     assert score > 0.3  # ten digit classes: random codes score about 0.1; plain 0.44
-
-
-def test_resume_with_a_memory_ends_as_an_uninterrupted_run(digits, tmp_path):
-    X, y = digits
-    kw = dict(n_bits=8, epochs=4, hidden_sizes=(32,), random_state=3, lr_step=10, pair_memory=True)
-    full = HashNet(**kw).fit(X, y)
-    HashNet(**kw, checkpoint_dir=str(tmp_path)).set_params(epochs=2).fit(X, y)
-    resumed = HashNet(**kw, checkpoint_dir=str(tmp_path), resume=True).fit(X, y)
-    assert [h["loss"] for h in resumed.history_] == [h["loss"] for h in full.history_]
-    for key, value in full.module_.state_dict().items():
-        assert torch.equal(value, resumed.module_.state_dict()[key]), key
-
-
-def test_a_run_without_a_memory_keeps_the_fingerprint_it_had_before_the_option(digits, tmp_path):
-    X, y = digits
-    model = HashNet(n_bits=8, checkpoint_dir=str(tmp_path))
-    before = model._run_fingerprint(X, y, 40)
-    assert model.set_params(pair_memory=True)._run_fingerprint(X, y, 40) != before
-    assert model.set_params(pair_memory=False)._run_fingerprint(X, y, 40) == before

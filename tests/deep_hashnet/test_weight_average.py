@@ -5,20 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 
 from hashlearn.deep.averaging import WeightAverage
 from hashlearn.deep.heads import HashHead
 from hashlearn.deep.pairwise.dhn import DHN
 from hashlearn.deep.pairwise.hashnet import HashNet
 from hashlearn.deep.training import HashingNetwork
-
-
-@pytest.fixture(scope="module")
-def digits():
-    torch.set_num_threads(1)
-    X, y = load_digits(return_X_y=True)
-    return (X[:400] / 16.0).astype(np.float32), y[:400]
 
 
 def test_average_follows_the_warm_up_then_the_decay_and_skips_the_schedule():
@@ -66,25 +58,6 @@ def test_the_average_changes_what_is_kept_never_how_the_network_trains(cls, digi
     assert [h["val_map"] for h in averaged.history_] != [h["val_map"] for h in plain.history_]
     kept, live = averaged.module_.state_dict(), plain.module_.state_dict()
     assert not torch.equal(kept["head.fc.weight"], live["head.fc.weight"])
-
-
-def test_resume_with_an_average_ends_as_an_uninterrupted_run(digits, tmp_path):
-    X, y = digits
-    kw = dict(n_bits=8, epochs=4, hidden_sizes=(32,), random_state=3, lr_step=10, ema_decay=0.8)
-    full = HashNet(**kw).fit(X, y)
-    HashNet(**kw, checkpoint_dir=str(tmp_path)).set_params(epochs=2).fit(X, y)
-    resumed = HashNet(**kw, checkpoint_dir=str(tmp_path), resume=True).fit(X, y)
-    assert [h["val_map"] for h in resumed.history_] == [h["val_map"] for h in full.history_]
-    for key, value in full.module_.state_dict().items():
-        assert torch.equal(value, resumed.module_.state_dict()[key]), key
-
-
-def test_a_run_without_an_average_keeps_the_fingerprint_it_had_before_the_option(digits, tmp_path):
-    X, y = digits
-    model = HashNet(n_bits=8, checkpoint_dir=str(tmp_path))
-    before = model._run_fingerprint(X, y, 40)
-    assert model.set_params(ema_decay=0.99)._run_fingerprint(X, y, 40) != before
-    assert model.set_params(ema_decay=None, flip_average=True)._run_fingerprint(X, y, 40) == before
 
 
 def test_flip_average_codes_the_mean_of_an_image_and_its_mirror(tiny_backbone, two_class_images):
