@@ -16,13 +16,18 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from hashlearn._kernels import onednn_allows_bfloat16
+
 PRECISIONS = ("auto", "float32", "bfloat16", "float16")
 
 
 def cpu_has_native_bfloat16() -> bool:
-    """True when this CPU has bfloat16 instructions (AVX512-BF16 or AMX)."""
+    """True when this CPU has bfloat16 instructions (AVX512-BF16 or AMX) that oneDNN
+    may use: kernels pinned to AVX2 (:mod:`hashlearn._kernels`) run bfloat16 emulated."""
     import torch
 
+    if not onednn_allows_bfloat16():
+        return False
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):

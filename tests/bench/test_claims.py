@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from hashlearn._kernels import PINNED_KERNELS
 from hashlearn.bench import reproduce as reproduce_module
 from hashlearn.bench import runner as runner_module
 from hashlearn.bench.claims import CLAIMS, get_claim
@@ -109,3 +110,11 @@ def test_every_number_of_the_readme_results_table_is_a_claim():
             assert number in recorded, (number, line)
         for number in re.findall(r"\b0\.\d{3,4}\b", cells[3]):
             assert f"{float(number):.4f}" in published, (number, line)
+
+
+@pytest.mark.parametrize("claim", KEPT, ids=[c.name for c in KEPT])
+def test_claims_say_whether_their_kept_runs_had_pinned_kernels(claim):
+    for name in claim.results_file.split(", "):
+        result = json.loads((RESULTS / name).read_text())
+        pinned = result["environment"]["machine"].get("kernels_env") == PINNED_KERNELS
+        assert (claim.kernels == "avx2") == pinned, name

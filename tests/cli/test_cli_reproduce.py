@@ -74,3 +74,14 @@ def test_a_claim_without_its_data_is_skipped_with_the_reason(tmp_path, monkeypat
 def test_an_unknown_claim_name_lists_the_known_ones():
     result = invoke("reproduce", "--only", "nope", ok=False)
     assert result.exit_code != 0 and "known: demo-sh-bdnn" in result.output
+
+
+def test_pinned_runs_on_two_processors_must_agree(monkeypatch):
+    """Pinned kernels take away the processor as an excuse for a difference."""
+    from hashlearn.bench import reproduce
+
+    claim = dataclasses.replace(get_claim("demo-itq"), recorded_on="Other CPU", kernels="avx2")
+    pinned = reproduce.comparison_rows(claim, {16: {"map": 0.5}}, True, "This CPU", pinned=True)
+    native = reproduce.comparison_rows(claim, {16: {"map": 0.5}}, True, "This CPU", pinned=False)
+    assert not pinned[0]["other_processor"] and reproduce.table_cells(pinned[0])[-1] == "DIFFERS"
+    assert native[0]["other_processor"]

@@ -120,3 +120,22 @@ def test_features_of_custom_module_cached(tmp_path, tiny):
     assert list((tmp_path / "cache").rglob("toy-16.npy"))
     b = cifar10_features(None, tmp_path, tmp_path / "cache", size=16, name="toy")  # cache hit
     np.testing.assert_array_equal(a, b)
+
+
+def test_features_under_pinned_kernels_cached_apart(tmp_path, tiny, monkeypatch):
+    """Features computed on the pinned AVX2 kernels never mix with the processor's own."""
+    import torch
+
+    from hashlearn._kernels import PINNED_KERNELS
+    from hashlearn.data import cifar10_features
+
+    (tmp_path / "cifar10").mkdir()
+    write_python_batches(tmp_path / "cifar10" / "cifar-10-python.tar.gz", *tiny, N_TRAIN)
+    for name in PINNED_KERNELS:
+        monkeypatch.delenv(name, raising=False)
+    cifar10_features(torch.nn.Conv2d(3, 4, 3), tmp_path, tmp_path / "cache", size=16, name="toy")
+    for name, value in PINNED_KERNELS.items():
+        monkeypatch.setenv(name, value)
+    cifar10_features(torch.nn.Conv2d(3, 4, 3), tmp_path, tmp_path / "cache", size=16, name="toy")
+    names = sorted(p.name for p in (tmp_path / "cache").rglob("toy-16*.npy"))
+    assert names == ["toy-16-avx2.npy", "toy-16.npy"]

@@ -59,6 +59,9 @@ class Claim:
     recorded_on : the processor the recorded values were measured on (as a results
         record's ``environment.machine.processor`` names it), or one per code length.
         SH-BDNN's and the end-to-end runs' values depend on it (docs/reproduce.md).
+    kernels : ``"avx2"`` when the recorded values were measured with every math
+        library pinned to its AVX2 path (:mod:`hashlearn._kernels`), as the command
+        line runs by default: then any processor with AVX2 should give them.
     """
 
     name: str
@@ -75,6 +78,7 @@ class Claim:
     quick: Subset = QUICK
     quick_params: dict[str, Any] = field(default_factory=dict)
     recorded_on: str | dict[int, str] = ""
+    kernels: str = ""
 
     def processor(self, n_bits: int) -> str:
         """The processor the value at ``n_bits`` was recorded on ("" if not known).

@@ -15,17 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hashlearn._kernels import PINNED_KERNELS
+
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "torch", "numba", "faiss-cpu", "matplotlib")
 #: Variables that choose the code path of the math libraries by instruction set
-#: (MKL under torch, oneDNN, torch's own kernels, numpy's OpenBLAS). Unset, each
-#: library picks the path of the processor it runs on (docs/reproduce.md).
-KERNEL_VARIABLES = (
-    "MKL_CBWR",
-    "MKL_ENABLE_INSTRUCTIONS",
-    "ATEN_CPU_CAPABILITY",
-    "ONEDNN_MAX_CPU_ISA",
-    "OPENBLAS_CORETYPE",
-)
+#: (MKL under torch, oneDNN, torch's own kernels, numpy's OpenBLAS and loops). Unset,
+#: each library picks the path of the processor it runs on (docs/reproduce.md).
+KERNEL_VARIABLES = (*PINNED_KERNELS, "MKL_ENABLE_INSTRUCTIONS")
 
 
 def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str | None]:

@@ -54,17 +54,21 @@ def comparison_rows(
     measured: dict[int, dict[str, float]] | None,
     full: bool,
     processor: str = "",
+    pinned: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per (code length, metric): ours, recorded, published, and whether they agree.
 
     ``agrees`` is None in quick mode or where nothing was measured (data missing).
     ``processor``: the one ours ran on; ``other_processor`` says the recorded value
-    was measured on another.
+    was measured on another, where that can explain a difference: not when both
+    runs had their kernels pinned to AVX2 (``pinned``, ``claim.kernels``).
     """
     rows = []
+    both_pinned = pinned and claim.kernels == "avx2"
     for n_bits in claim.bits:
         recorded_on = claim.processor(n_bits)
         other_processor = bool(processor and recorded_on and processor != recorded_on)
+        other_processor = other_processor and not both_pinned
         for metric in claim.metrics:
             ours = (measured or {}).get(n_bits, {}).get(metric)
             recorded = claim.recorded[n_bits].get(metric)

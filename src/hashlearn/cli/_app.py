@@ -3,18 +3,28 @@
 Expected failures (bad paths, shapes, names, parameters, files) print one line
 ``error: ...`` on stderr and exit with code 2; ``--debug`` (anywhere on the
 command line) shows the traceback.
+
+The commands that train or encode run with the math libraries pinned to their
+AVX2 kernels (:mod:`hashlearn._kernels`), so that the same command gives the same
+numbers on every processor: :func:`main` runs itself again with the variables
+set when they are missing (``HASHLEARN_PIN_KERNELS=0`` opts out).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 import click
 
+from hashlearn._kernels import pinned_environment
+
 EXPECTED_ERRORS = (ValueError, TypeError, KeyError, OSError, ImportError)
 USAGE_EXIT = 2
 DEBUG_FLAG = "--debug"
+#: Commands whose numbers come from floating-point training or encoding.
+PINNED_COMMANDS = frozenset({"bench", "demo", "reproduce", "fit", "encode"})
 
 
 class HashlearnGroup(click.Group):
@@ -81,5 +91,25 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point (``hashlearn``)."""
-    result = cli.main()
+    args = sys.argv[1:]
+    environment = pinned_environment(os.environ) if needs_pinned_kernels(args) else None
+    if environment is not None and sys.executable:
+        os.execve(sys.executable, [sys.executable, "-m", "hashlearn.cli", *args], environment)
+    result = cli.main(args, prog_name="hashlearn")
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def needs_pinned_kernels(args: list[str]) -> bool:
+    """True for a command that trains or encodes, unless it only asks for help.
+
+    >>> needs_pinned_kernels(["--debug", "bench", "--protocol", "digits"])
+    True
+    >>> needs_pinned_kernels(["bench", "--help"]), needs_pinned_kernels(["list"])
+    (False, False)
+    """
+    argv, _ = without_debug_flag(args)
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    if any(word in ("--help", "-h", "--version") for word in words):
+        return False
+    command = next((word for word in words if not word.startswith("-")), None)
+    return command in PINNED_COMMANDS

@@ -27,7 +27,8 @@ def _list_claims(claims: list[Claim]) -> None:
         click.echo(f"{claim.name}: {claim.title}")
         click.echo(f"  {claim.bench_command()}")
         if claim.recorded_on:
-            click.echo(f"  recorded on {_processors(claim)}")
+            pinned = ", kernels pinned to AVX2" if claim.kernels == "avx2" else ""
+            click.echo(f"  recorded on {_processors(claim)}{pinned}")
         if claim.source != "hashlearn bench":
             click.echo(f"  recorded by {claim.source}, not yet re-run through hashlearn bench")
 
@@ -77,6 +78,7 @@ def reproduce(
       hashlearn reproduce --only sdh-mnist-5k,sh-bdnn-mnist-5k
       hashlearn reproduce --full --only hashnet-e2e --out hashnet.json
     """
+    from hashlearn._kernels import kernels_pinned
     from hashlearn.bench.environment import machine_record
     from hashlearn.bench.report import format_table
     from hashlearn.bench.reproduce import (
@@ -94,7 +96,7 @@ def reproduce(
     progress = wants_progress(verbose, quiet)
     rows: list[dict[str, Any]] = []
     runs: dict[str, Any] = {}
-    processor = machine_record()["processor"]
+    processor, pinned = machine_record()["processor"], kernels_pinned()
     for claim in claims:
         click.echo(f"{claim.name}: {claim.bench_command()}", err=True)
         measured = None
@@ -106,7 +108,7 @@ def reproduce(
             measured = measured_values(runs[claim.name])
         except FileNotFoundError as err:
             click.echo(f"  skipped: {err}", err=True)
-        rows += comparison_rows(claim, measured, full, processor)
+        rows += comparison_rows(claim, measured, full, processor, pinned)
         if out:
             atomic_write_json(out, {"full": full, "rows": rows, "runs": runs})
     mode = "full protocols" if full else "quick subsets: checks the path, not the values"

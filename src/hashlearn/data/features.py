@@ -18,6 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._io import sha256_file
+from .._kernels import kernels_pinned
 from ._cache import load_array, save_array
 from .cifar10 import load_cifar10
 from .paths import PathLike, resolve_cache_dir
@@ -170,6 +171,9 @@ def cifar10_features(
         "version": _VERSION,
     }
     name = f"{tag}-{size_tag}"
+    images_per_second = IMAGES_PER_SECOND.get(name)
+    if kernels_pinned():  # the CNN's and GIST's arithmetic follows the kernels
+        key["kernels"], name = "avx2", f"{name}-avx2"
     return cached_features(
         data.images,
         folder,
@@ -177,7 +181,7 @@ def cifar10_features(
         key,
         compute,
         what="CIFAR-10 images",
-        images_per_second=IMAGES_PER_SECOND.get(name),
+        images_per_second=images_per_second,
     )
 
 
