@@ -28,7 +28,10 @@ except ImportError as exc:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    client = pymilvus.MilvusClient(str(tmp_path_factory.mktemp("milvus") / "milvus.db"))
+    # Milvus Lite starts a server process; on a loaded machine that takes more than
+    # pymilvus's default of 10 s to answer.
+    path = str(tmp_path_factory.mktemp("milvus") / "milvus.db")
+    client = pymilvus.MilvusClient(path, timeout=60)
     try:
         export_codes_milvus(client, "probe", np.zeros((1, 1), np.uint8), 8)
     except pymilvus.MilvusException as exc:
