@@ -38,6 +38,8 @@ PINNED_KERNELS: dict[str, str] = {
     "OPENBLAS_CORETYPE": "Haswell",
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
 }
+#: How records and caches name values computed on the pinned kernels.
+PINNED_TAG = "avx2"
 #: Set to 0 (or "false", "no", "off") to leave the kernels to each library.
 OPT_OUT_VARIABLE = "HASHLEARN_PIN_KERNELS"
 #: oneDNN instruction-set caps below the first one with bfloat16 arithmetic.

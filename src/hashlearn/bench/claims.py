@@ -21,6 +21,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from hashlearn._kernels import PINNED_TAG
 from hashlearn.bench.data import Subset
 
 #: Values by code length, then by canonical metric name.
@@ -90,6 +91,15 @@ class Claim:
         return on.get(n_bits, "") if isinstance(on, dict) else on
 
     @property
+    def kernels_pinned(self) -> bool:
+        """True when the recorded values were measured on the pinned AVX2 kernels.
+
+        >>> get_claim("demo-sdh").kernels_pinned
+        True
+        """
+        return self.kernels == PINNED_TAG
+
+    @property
     def quick_settings(self) -> dict[str, Any]:
         """The settings of a quick run: the claim's, then shorter training."""
         return {**self.params, **QUICK_TRAINING.get(self.method, {}), **self.quick_params}
@@ -136,7 +146,7 @@ IMAGES_QUICK = Subset(max_queries=100, max_train=200, max_database=1000)
 DEMO = "demo_digits_avx2.json"
 XEON, EPYC = "Intel(R) Xeon(R) Processor", "AMD EPYC"
 #: Claims recorded with the math kernels pinned to AVX2 (``Claim.kernels``).
-AVX2 = "avx2"
+AVX2 = PINNED_TAG
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(

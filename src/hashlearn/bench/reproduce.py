@@ -64,7 +64,7 @@ def comparison_rows(
     runs had their kernels pinned to AVX2 (``pinned``, ``claim.kernels``).
     """
     rows = []
-    both_pinned = pinned and claim.kernels == "avx2"
+    both_pinned = pinned and claim.kernels_pinned
     for n_bits in claim.bits:
         recorded_on = claim.processor(n_bits)
         other_processor = bool(processor and recorded_on and processor != recorded_on)

@@ -27,7 +27,7 @@ def _list_claims(claims: list[Claim]) -> None:
         click.echo(f"{claim.name}: {claim.title}")
         click.echo(f"  {claim.bench_command()}")
         if claim.recorded_on:
-            pinned = ", kernels pinned to AVX2" if claim.kernels == "avx2" else ""
+            pinned = ", kernels pinned to AVX2" if claim.kernels_pinned else ""
             click.echo(f"  recorded on {_processors(claim)}{pinned}")
         if claim.source != "hashlearn bench":
             click.echo(f"  recorded by {claim.source}, not yet re-run through hashlearn bench")

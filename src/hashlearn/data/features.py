@@ -18,7 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._io import sha256_file
-from .._kernels import kernels_pinned
+from .._kernels import PINNED_TAG, kernels_pinned
 from ._cache import load_array, save_array
 from .cifar10 import load_cifar10
 from .paths import PathLike, resolve_cache_dir
@@ -173,7 +173,7 @@ def cifar10_features(
     name = f"{tag}-{size_tag}"
     images_per_second = IMAGES_PER_SECOND.get(name)
     if kernels_pinned():  # the CNN's and GIST's arithmetic follows the kernels
-        key["kernels"], name = "avx2", f"{name}-avx2"
+        key["kernels"], name = PINNED_TAG, f"{name}-{PINNED_TAG}"
     return cached_features(
         data.images,
         folder,
