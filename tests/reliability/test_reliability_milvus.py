@@ -26,12 +26,28 @@ except ImportError as exc:
     pytest.skip(f"milvus-lite cannot be imported ({exc})", allow_module_level=True)
 
 
+def connect_milvus_lite(path: str, seconds: float = 120.0):
+    """A client of a Milvus Lite server on ``path``, once the server answers.
+
+    pymilvus starts the server and calls it at once, without waiting for it: when
+    the server has not made its socket yet (it takes over 0.5 s on a loaded
+    machine or with cold disk caches) the call fails straight away, whatever the
+    client's ``timeout``. The server keeps starting; connecting again reaches it.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return pymilvus.MilvusClient(path)
+        except pymilvus.MilvusException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    # Milvus Lite starts a server process; on a loaded machine that takes more than
-    # pymilvus's default of 10 s to answer.
     path = str(tmp_path_factory.mktemp("milvus") / "milvus.db")
-    client = pymilvus.MilvusClient(path, timeout=60)
+    client = connect_milvus_lite(path)
     try:
         export_codes_milvus(client, "probe", np.zeros((1, 1), np.uint8), 8)
     except pymilvus.MilvusException as exc:
