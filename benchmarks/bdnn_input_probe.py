@@ -64,6 +64,7 @@ def main() -> None:
     ap.add_argument("variant", help="raw, center, z, cl2 or rbfN")
     ap.add_argument("params", nargs="?", default="{}", help="JSON settings of SH-BDNN")
     ap.add_argument("--method", default="sh-bdnn", choices=["sh-bdnn", "sdh"])
+    ap.add_argument("--seeds", default="0", help="comma list of the model's random_state")
     args = ap.parse_args()
     torch.set_num_threads(1)
     data = load_benchmark_data(args.protocol, seed=0)
@@ -73,16 +74,17 @@ def main() -> None:
     if data.X_val is not None and args.method == "sh-bdnn":
         validation = {"X_val": transform(data.X_val.astype(np.float64)), "y_val": data.y_val}
     params = json.loads(args.params) if args.method == "sh-bdnn" else {}
-    for n_bits in [int(b) for b in args.bits.split(",")]:
+    runs = [(int(b), int(s)) for b in args.bits.split(",") for s in args.seeds.split(",")]
+    for n_bits, seed in runs:
         tic = time.perf_counter()
-        model = hashlearn.create(args.method, n_bits=n_bits, random_state=0, **params)
+        model = hashlearn.create(args.method, n_bits=n_bits, random_state=seed, **params)
         model.fit(transform(train), data.y_train, **validation)
         fit_seconds = time.perf_counter() - tic
         queries = model.encode(transform(data.X_query.astype(np.float64)))
         database = model.encode(transform(data.X_db.astype(np.float64)))
         score = mean_average_precision(queries, database, data.y_query, data.y_db, n_bits=n_bits)
         row = {"protocol": args.protocol, "variant": args.variant, "method": args.method}
-        row |= {"params": params, "bits": n_bits, "map": round(float(score), 4)}
+        row |= {"params": params, "bits": n_bits, "seed": seed, "map": round(float(score), 4)}
         print(json.dumps(row | {"fit_s": round(fit_seconds, 1)}), flush=True)
 
 
