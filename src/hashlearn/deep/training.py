@@ -215,20 +215,27 @@ def validation_map(
         )
 
 
-def _epoch(
-    network: HashingNetwork,
-    loss_fn: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    X: np.ndarray,
-    y: torch.Tensor,
-    order: np.ndarray,
-    state: dict[str, Any],
-    cfg: TrainConfig,
-    transform: Transform | None,
-    bar: Any,
-    average: WeightAverage | None = None,
-    memory: CodeMemory | None = None,
-) -> float:
+@dataclass
+class _Run:
+    """What every epoch of one training run works with.
+
+    ``transform`` turns training rows into network input (with augmentation);
+    ``average`` and ``memory`` are the optional weight average and code memory.
+    """
+
+    network: HashingNetwork
+    loss_fn: nn.Module
+    optimizer: torch.optim.Optimizer
+    cfg: TrainConfig
+    transform: Transform | None = None
+    average: WeightAverage | None = None
+    memory: CodeMemory | None = None
+
+
+def _epoch(run: _Run, X: np.ndarray, y: torch.Tensor, state: dict[str, Any], bar: Any) -> float:
+    """One pass over ``X`` in this epoch's order; the mean loss of its batches."""
+    network, cfg = run.network, run.cfg
+    order = np.random.default_rng([cfg.seed, state["epoch"]]).permutation(len(X))
     device = next(network.parameters()).device
     dtype = resolve_precision(cfg.precision, device)
     network.train()
@@ -239,19 +246,19 @@ def _epoch(
         bar.update(len(idx))
         if len(idx) < 2:
             continue
-        _set_lr(optimizer, cfg, state["iteration"])
+        _set_lr(run.optimizer, cfg, state["iteration"])
         with autocast(device, dtype):
-            codes = network(to_input(X[idx], transform, network))
+            codes = network(to_input(X[idx], run.transform, network))
         codes = codes.to(next(network.parameters()).dtype)
         rows = torch.as_tensor(idx)
-        loss = _batch_loss(loss_fn, codes, y[idx].to(device), rows, memory)
-        optimizer.zero_grad(set_to_none=True)
+        loss = _batch_loss(run.loss_fn, codes, y[idx].to(device), rows, run.memory)
+        run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
-        if memory is not None:
-            memory.store(rows, codes)
-        if average is not None:
-            average.update(network)
+        run.optimizer.step()
+        if run.memory is not None:
+            run.memory.store(rows, codes)
+        if run.average is not None:
+            run.average.update(network)
         state["iteration"] += 1
         total, n_batches = total + float(loss.detach()), n_batches + 1
         bar.set_postfix(loss=f"{total / n_batches:.4f}")
@@ -272,18 +279,19 @@ def _batch_loss(
     return loss_fn(codes, labels, reference_codes=reference, reference_labels=reference_labels)
 
 
-def _start(
-    network: HashingNetwork,
-    optimizer: torch.optim.Optimizer,
-    cfg: TrainConfig,
-    average: WeightAverage | None,
-    memory: CodeMemory | None,
-) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
+def _start(run: _Run) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
+    """A fresh training state, or the one of ``run``'s checkpoint when it resumes."""
+    cfg = run.cfg
     torch.manual_seed(cfg.seed)
     fresh = {"epoch": 0, "iteration": 0, "history": [], "best_score": -1.0, "best_epoch": 0}
     if cfg.resume and cfg.checkpoint_dir is not None:
         loaded = load_training_state(
-            cfg.checkpoint_dir, network, optimizer, cfg.run_fingerprint, average, memory
+            cfg.checkpoint_dir,
+            run.network,
+            run.optimizer,
+            cfg.run_fingerprint,
+            run.average,
+            run.memory,
         )
         if loaded is not None:
             logger.info("resuming from %s at epoch %d", cfg.checkpoint_dir, loaded[0]["epoch"])
@@ -316,12 +324,18 @@ def train_hashing(
     each history row has epoch, loss, val_map, beta, lr and seconds.
     """
     _keep_freed_memory_on_cpu(next(network.parameters()).device)
-    optimizer = make_optimizer(network, cfg)
-    average = None if cfg.ema_decay is None else WeightAverage(network, cfg.ema_decay)
     y_t = torch.as_tensor(y)
     n_bits = network.head.fc.out_features
-    memory = CodeMemory(len(X), n_bits, y_t) if cfg.pair_memory else None
-    state, best = _start(network, optimizer, cfg, average, memory)
+    run = _Run(
+        network,
+        loss_fn,
+        make_optimizer(network, cfg),
+        cfg,
+        transform,
+        average=None if cfg.ema_decay is None else WeightAverage(network, cfg.ema_decay),
+        memory=CodeMemory(len(X), n_bits, y_t) if cfg.pair_memory else None,
+    )
+    state, best = _start(run)
     val_data = _validation_data(X, y, val, cfg)
     scoring = transform if eval_transform is None else eval_transform
     bar = tqdm(
@@ -333,23 +347,9 @@ def train_hashing(
     )
     while state["epoch"] < cfg.epochs:
         tic = time.perf_counter()
-        order = np.random.default_rng([cfg.seed, state["epoch"]]).permutation(len(X))
-        loss = _epoch(
-            network, loss_fn, optimizer, X, y_t, order, state, cfg, transform, bar, average, memory
-        )
-        with _averaged(network, average):
-            score = (
-                None
-                if val_data is None
-                else validation_map(
-                    network,
-                    val_data,
-                    n_bits,
-                    scoring,
-                    cfg.eval_precision or cfg.precision,
-                    cfg.eval_batch_size,
-                )
-            )
+        loss = _epoch(run, X, y_t, state, bar)
+        with _averaged(network, run.average):
+            score = None if val_data is None else _validate(run, val_data, n_bits, scoring)
             state["epoch"] += 1
             if score is not None and score > state["best_score"]:
                 state["best_score"], state["best_epoch"] = score, state["epoch"]
@@ -359,20 +359,29 @@ def train_hashing(
             "loss": loss,
             "val_map": score,
             "beta": float(network.head.activation.beta),
-            "lr": optimizer.param_groups[0]["lr"],
+            "lr": run.optimizer.param_groups[0]["lr"],
             "seconds": time.perf_counter() - tic,
         }
         state["history"].append(row)
         logger.info("epoch %(epoch)d loss %(loss).4f val_map %(val_map)s beta %(beta).3f", row)
         if cfg.progress:
             bar.write(_epoch_line(row, cfg.epochs))
-        _maybe_checkpoint(network, optimizer, best, state, cfg, average, memory)
+        _maybe_checkpoint(run, best, state)
     bar.close()
     if cfg.select == "best" and best is not None:
         network.load_state_dict(best)
-    elif average is not None:
-        average.load_into(network)
+    elif run.average is not None:
+        run.average.load_into(network)
     return state
+
+
+def _validate(
+    run: _Run, data: tuple[np.ndarray, ...], n_bits: int, transform: Transform | None
+) -> float:
+    """:func:`validation_map` of ``run``'s network with its evaluation settings."""
+    cfg = run.cfg
+    precision = cfg.eval_precision or cfg.precision
+    return validation_map(run.network, data, n_bits, transform, precision, cfg.eval_batch_size)
 
 
 def _averaged(network: nn.Module, average: WeightAverage | None) -> AbstractContextManager[None]:
@@ -398,16 +407,14 @@ def _epoch_line(row: dict[str, Any], epochs: int) -> str:
 
 
 def _maybe_checkpoint(
-    network: HashingNetwork,
-    optimizer: torch.optim.Optimizer,
-    best: dict[str, torch.Tensor] | None,
-    state: dict[str, Any],
-    cfg: TrainConfig,
-    average: WeightAverage | None = None,
-    memory: CodeMemory | None = None,
+    run: _Run, best: dict[str, torch.Tensor] | None, state: dict[str, Any]
 ) -> None:
+    """Save the training state after this epoch if ``run`` checkpoints it."""
+    cfg = run.cfg
     if cfg.checkpoint_dir is None:
         return
     if state["epoch"] % cfg.checkpoint_every == 0 or state["epoch"] == cfg.epochs:
         meta = dict(state, config=asdict(cfg))
-        save_training_state(cfg.checkpoint_dir, network, optimizer, best, meta, average, memory)
+        save_training_state(
+            cfg.checkpoint_dir, run.network, run.optimizer, best, meta, run.average, run.memory
+        )
