@@ -178,28 +178,44 @@ def run_tune(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def train_step_rate(
-    net: Any, inputs: Any, labels: Any, precision: str, batches: int, loss_fn: Any = None
+    net: Any,
+    inputs: Any,
+    labels: Any,
+    precision: str,
+    batches: int,
+    loss_fn: Any = None,
+    warmup: int = 1,
 ) -> float:
     """Images/second of SGD steps (forward under autocast, ``loss_fn`` (None: HashNet's
-    loss at 48 bits), backward, step)."""
+    loss at 48 bits), backward, step) on the device of ``net``, after ``warmup``
+    untimed steps; ``inputs()`` gives each step's batch."""
     from hashlearn._precision import autocast, resolve_precision
     from hashlearn.deep.losses import HashNetLoss
     from hashlearn.deep.training import TrainConfig, make_optimizer
 
+    device = next(net.parameters()).device
     opt = make_optimizer(net, TrainConfig(lr=1e-4))
     loss_fn = HashNetLoss(48) if loss_fn is None else loss_fn
-    dtype = resolve_precision(precision, "cpu")
-    times = []
-    for _ in range(batches + 1):
-        tic = time.perf_counter()
-        with autocast("cpu", dtype):
+    dtype = resolve_precision(precision, device)
+    tic = time.perf_counter()
+    for step in range(warmup + batches):
+        if step == warmup:
+            _synchronize(device)
+            tic = time.perf_counter()
+        with autocast(device, dtype):
             codes = net(inputs())
         loss = loss_fn(codes.float(), labels)
         opt.zero_grad()
         loss.backward()
         opt.step()
-        times.append(time.perf_counter() - tic)
-    return len(labels) / float(np.mean(times[1:]))
+    _synchronize(device)
+    return len(labels) * batches / (time.perf_counter() - tic)
+
+
+def _synchronize(device: torch.device) -> None:
+    """Wait for the GPU's queued work (timings of CUDA steps); nothing on a CPU."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def run_e2e_speed(args: argparse.Namespace) -> list[dict[str, Any]]:

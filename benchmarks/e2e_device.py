@@ -39,6 +39,7 @@ import numpy as np
 import torch
 
 import hashlearn
+from deep_bench import train_step_rate
 from hashlearn.bench.data import IMAGES, load_benchmark_data
 from hashlearn.bench.environment import machine_record
 from hashlearn.bench.published import published_for
@@ -173,31 +174,6 @@ def run_speed(args: argparse.Namespace) -> None:
     print(json.dumps(row, indent=1))
 
 
-def _step_rate(net: Any, make_input: Any, labels: torch.Tensor, steps: int) -> float:
-    """Images/s of whole-network training steps (bfloat16 autocast where "auto" picks it)."""
-    from hashlearn._precision import autocast, resolve_precision
-    from hashlearn.deep.losses import HashNetLoss
-    from hashlearn.deep.training import TrainConfig, make_optimizer
-
-    device = next(net.parameters()).device
-    optimizer, loss_fn = make_optimizer(net, TrainConfig(lr=1e-4)), HashNetLoss(48)
-    dtype = resolve_precision("auto", device)
-    for step in range(steps + 5):  # 5 warm-up steps
-        if step == 5:
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            tic = time.perf_counter()
-        with autocast(device, dtype):
-            codes = net(make_input())
-        loss = loss_fn(codes.float(), labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return len(labels) * steps / (time.perf_counter() - tic)
-
-
 def run_step_speed(args: argparse.Namespace) -> None:
     """Training steps of the whole network where this runs: the input prepared on the CPU
     each step (as ``fit`` does) or made once on the device (the network alone), with
@@ -224,7 +200,7 @@ def run_step_speed(args: argparse.Namespace) -> None:
                 ),
                 ("network alone", lambda x=on_device: x),
             ):
-                rate = _step_rate(net, make, labels, args.steps)
+                rate = train_step_rate(net, make, labels, "auto", args.steps, warmup=5)
                 rows.append(
                     {
                         "cudnn_benchmark": autotune,
