@@ -12,6 +12,7 @@ import torch
 
 from hashlearn._validation import check_features, check_label_pair, check_labels, check_max_abs
 from hashlearn.deep._base import TorchHasher, check_validation_shape
+from hashlearn.deep.bdnn.bstep import sign_pm
 from hashlearn.deep.bdnn.deprecated import validation_by_position, warn_verbose
 from hashlearn.deep.bdnn.network import (
     BDNNEncoder,
@@ -27,12 +28,28 @@ from hashlearn.deep.bdnn.selection import (
     restart_rng,
     with_restarts,
 )
-from hashlearn.deep.bdnn.training import CheckpointHook, Problem, Settings, Tracker, alternate
+from hashlearn.deep.bdnn.training import (
+    CheckpointHook,
+    Problem,
+    Settings,
+    Tracker,
+    alternate,
+    w_step,
+)
 from hashlearn.deep.bdnn.validation import map_scorer, split_validation
 from hashlearn.deep.checkpoint import fingerprint
 from hashlearn.hashers._pca import itq_rotation, top_pca
 
-_RUN_ONLY = ("progress", "verbose", "checkpoint_dir", "resume", "n_threads", "feature_extractor")
+#: Settings that do not change the checkpointed run (``refit`` adds a step after it).
+_RUN_ONLY = (
+    "progress",
+    "verbose",
+    "checkpoint_dir",
+    "resume",
+    "n_threads",
+    "feature_extractor",
+    "refit",
+)
 #: Parameters added after checkpoints were first written, with the value that fits as
 #: before: at that value they stay out of the fingerprint, so an older run still resumes.
 _ADDED_LATER = {"n_restarts": 1}
@@ -248,7 +265,6 @@ class BDNNBase(TorchHasher):
                 self.time_budget,
             )
         tracker = self._finish(entrant, key)
-        _fold_rescaling(entrant.problem.net, inputs.shift, inputs.scale)
         self.settings_ = {
             "preset": str(self.preset),
             "lambda1": float(entrant.choice["lambda1"]),
@@ -258,7 +274,31 @@ class BDNNBase(TorchHasher):
         }
         if RESTART in entrant.choice:
             self.settings_[RESTART] = int(entrant.choice[RESTART])
+        if self._refits(data, key, can_select):
+            self._refit(entrant, inputs, data)
+        _fold_rescaling(entrant.problem.net, inputs.shift, inputs.scale)
         return entrant.problem.net, tracker
+
+    def _refits(self, data: dict[str, Any], key: dict[str, Any], can_select: bool) -> bool:
+        """Whether the chosen settings train again on every row: ``refit``, "auto",
+        and validation rows carved from the training rows (not given to ``fit``)."""
+        carved = len(data["X"]) < len(key["X"])
+        wanted = bool(getattr(self, "refit", False)) and self.preset == "auto"
+        return wanted and can_select and carved
+
+    def _refit(self, entrant: Entrant, inputs: _Inputs, data: dict[str, Any]) -> None:
+        """One more alternation of the chosen network on every training row, the
+        validation rows included: B = sign(H) of all rows, then a W-step from the chosen
+        weights (no early stopping: no rows are left to stop on)."""
+        chosen, X_val = entrant.problem, inputs.X_val
+        assert X_val is not None  # _refits: validation rows were carved
+        X = torch.cat([inputs.X, X_val])
+        everything = {"X": X, "y": _joined(data["y"], data["y_val"])}
+        with torch.no_grad():
+            B = sign_pm(chosen.net(X))
+        problem = Problem(X, chosen.net, B, chosen.lambdas, **self._extra_terms(everything, X))
+        w_step(problem, entrant.settings, entrant.settings.n_wstep_iter, entrant.generator)
+        self.settings_["refit"] = {"rows": len(X), "alternations": 1}
 
     def _inputs(self, data: dict[str, Any]) -> _Inputs:
         """Network inputs of the training and validation rows, and the validation relevance."""
@@ -343,6 +383,11 @@ def _check_magnitude(X: np.ndarray, name: str) -> None:
         "standardise or rescale the features"
     )
     check_max_abs(X, MAX_ABS_INPUT, advice, name)
+
+
+def _joined(y: Any, y_val: Any) -> np.ndarray | None:
+    """The labels of the training rows, then of the validation rows (None: unsupervised)."""
+    return None if y is None else np.concatenate([np.asarray(y), np.asarray(y_val)])
 
 
 def _as_int64(y: Any) -> np.ndarray | None:
