@@ -369,10 +369,11 @@ CLAIMS: tuple[Claim, ...] = (
         recorded={48: {MAP: 0.7916, PR2: 0.7881}},
         params={"val_scoring": "held-out"},
         features="images",
-        results_file="deep_e2e_hashnet48_heldout.json",
+        results_file="deep_e2e_hashnet48_heldout_avx2.json",
         quick=IMAGES_QUICK,
         quick_params={"epochs": 1},
         recorded_on=EPYC,
+        kernels=AVX2,
     ),
     Claim(
         "dhn-e2e",
