@@ -168,11 +168,11 @@ class SHBDNN(BDNNBase):
     multi-label y: "auto"/"cosine" (low rank, S = 2 cos - 1) or "exact" (S = +1 when
     two items share a label, computed in chunks). Class labels use the exact
     low-rank S = 2 Y Y^T - 1. And ``refit`` (True): with ``preset="auto"`` and validation
-    rows carved from the training rows (``X_val`` not given), once the race has chosen
-    the settings and the best alternation, train again on every training row, validation
-    rows included, for that many alternations, as SDH and the other baselines train on
-    all of them. Beyond the paper (the paper preset never refits); recorded in
-    ``settings_["refit"]``; its measured effect is in benchmarks/results/bdnn.md 6e and 6i.
+    rows carved from the training rows (``X_val`` not given), once early stopping has
+    chosen the network, it runs one more alternation on every training row, validation
+    rows included (B = sign of its outputs, then a W-step), as SDH and the other baselines
+    train on all of them. Beyond the paper (the paper preset never refits); recorded in
+    ``settings_["refit"]``; its measured effect is in benchmarks/results/bdnn.md 6i.
     See the module docstring for the others.
 
     Examples
