@@ -3,7 +3,9 @@
 ``starts``: one fixed validation split (the one ``fit`` carves with seed 0, or the
 protocol's own validation rows), and the initialisation seeds 0..k-1 (ITQ rotation,
 network, shuffling); each fit prints its test mAP beside its validation scores, to see
-whether the validation rows can tell a good start from a bad one.
+whether the validation rows can tell a good start from a bad one, and beside what it
+reached on its own training rows: their mAP among themselves, the final training cost,
+and the pairs of classes whose training rows share one majority code word.
 
 ``target``: the paper's label similarity is +1 for a pair of one class and -1
 otherwise; for c classes, codes that are pairwise opposite exist only for c = 2. This
@@ -29,6 +31,7 @@ import torch
 
 import hashlearn
 from hashlearn.bench.data import BenchData, load_benchmark_data
+from hashlearn.codes import unpack_bits
 from hashlearn.deep.bdnn import similarity
 from hashlearn.deep.bdnn.validation import split_validation
 from hashlearn.metrics import mean_average_precision
@@ -49,7 +52,7 @@ def fit_and_score(data: BenchData, n_bits: int, seed: int, settings: dict[str, A
     model = hashlearn.create("sh-bdnn", n_bits=n_bits, random_state=seed, **settings)
     model.fit(X, y, X_val=X_val, y_val=y_val)
     seconds = time.perf_counter() - tic
-    q, db = model.encode(data.X_query), model.encode(data.X_db)
+    q, db, train = model.encode(data.X_query), model.encode(data.X_db), model.encode(X)
     test = mean_average_precision(q, db, data.y_query, data.y_db, n_bits=n_bits)
     race = [(c["lambda1"], c["n_pretrain_iter"], c["score"]) for c in model.settings_["candidates"]]
     return {
@@ -57,9 +60,28 @@ def fit_and_score(data: BenchData, n_bits: int, seed: int, settings: dict[str, A
         "seed": seed,
         "test_map": round(float(test), 4),
         "val_by_stage": [round(v, 4) for v in model.val_scores_],
+        "train_map": round(float(mean_average_precision(train, train, y, y, n_bits=n_bits)), 4),
+        "train_cost": round(model.history_[-1]["loss"], 5),
+        "merged_classes": merged_classes(unpack_bits(train, n_bits), y),
         "race": race,
         "fit_s": round(seconds, 1),
     }
+
+
+def merged_classes(bits: np.ndarray, y: np.ndarray) -> list[list[int]]:
+    """Pairs of classes whose rows share one majority code word (bit set in most rows).
+
+    >>> merged_classes(np.array([[1, 0], [1, 0], [0, 1]]), np.array([0, 1, 2]))
+    [[0, 1]]
+    """
+    classes = np.unique(y)
+    words = [tuple(bits[y == c].mean(0) > 0.5) for c in classes]
+    return [
+        [int(a), int(b)]
+        for i, a in enumerate(classes)
+        for j, b in enumerate(classes)
+        if i < j and words[i] == words[j]
+    ]
 
 
 def dissimilar_target(value: float) -> Any:

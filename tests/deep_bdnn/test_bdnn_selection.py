@@ -134,6 +134,38 @@ def test_resume_after_a_crash_past_the_race(digits, tmp_path, monkeypatch):
     assert np.array_equal(resumed.project(X[300:400]), full.project(X[300:400]))
 
 
+def test_a_crash_in_the_race_resumes_without_its_stages_again(digits, tmp_path, monkeypatch):
+    X, y = digits
+    params = {**FAST, "max_alternations": 3, "patience": 5, "random_state": 1}
+    real_w_step, calls = training.w_step, []
+
+    def counting_w_step(*a, **k):
+        calls.append(1)
+        if crash_at and len(calls) == crash_at:
+            raise RuntimeError("crash")
+        return real_w_step(*a, **k)
+
+    monkeypatch.setattr(training, "w_step", counting_w_step)
+    crash_at = 0
+    full = SHBDNN(n_bits=8, **params).fit(X[:300], y[:300])
+    uninterrupted = len(calls)
+    calls.clear()
+    crash_at = 4  # 3 candidates x 2 stages: the 2nd candidate's alternation
+    with pytest.raises(RuntimeError, match="crash"):
+        SHBDNN(n_bits=8, checkpoint_dir=tmp_path, **params).fit(X[:300], y[:300])
+    calls.clear()
+    crash_at = 0
+    resumed = SHBDNN(n_bits=8, checkpoint_dir=tmp_path, resume=True, **params)
+    resumed.fit(X[:300], y[:300])
+    assert len(calls) == uninterrupted - 3  # the 1st candidate's 2 stages, the 2nd's first
+    assert resumed.settings_["candidates"] == [
+        {**c, "seconds": r["seconds"]}
+        for c, r in zip(full.settings_["candidates"], resumed.settings_["candidates"], strict=True)
+    ]
+    assert resumed.val_scores_ == full.val_scores_
+    assert np.array_equal(resumed.project(X[300:400]), full.project(X[300:400]))
+
+
 def test_without_validation_auto_falls_back_to_the_paper(digits):
     X, y = digits
     model = SHBDNN(n_bits=8, **{**FAST, "patience": 0}).fit(X[:300], y[:300])

@@ -41,9 +41,10 @@ rescale : the authors' min-max rescaling of the input (UH demo: on; SH demo: off
 feature_extractor : optional frozen torch module applied to the rows of X first.
 n_threads : torch threads during fit (None: 1 thread when m x D < 2**22, where
     synchronisation costs more than it gains, else torch's setting).
-checkpoint_dir, resume : checkpoint after pre-training and every alternation; with
-    resume=True a run continues from the checkpoint and ends as an uninterrupted run would;
-    a checkpoint of other data or settings is refused.
+checkpoint_dir, resume : checkpoint after pre-training and every alternation (each raced
+    candidate in a sub-folder of its own); with resume=True a run continues from the
+    checkpoint, skipping the stages already run (the race's too), and ends as an
+    uninterrupted run would; a checkpoint of other data or settings is refused.
 random_state : seed of the validation split, ITQ rotation and mini-batch shuffling.
 progress : one line per stage on stderr (cost, validation mAP, seconds, time left at most).
 verbose : deprecated alias of ``progress`` (None: not given); where it decides the

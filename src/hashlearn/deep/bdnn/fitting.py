@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -258,8 +259,14 @@ class BDNNBase(TorchHasher):
         if len(choices) == 1:
             entrant = self._enter(choices[0], inputs, data, n_bits, rng)
         else:  # every candidate of a restart starts from the same draws
+
+            def enter(choice: dict[str, Any]) -> Entrant:
+                entrant = self._enter(choice, inputs, data, n_bits, restart_rng(rng, choice))
+                entrant.hook = self._hook(key, choice, racing=True)
+                return entrant
+
             entrant, results = race(
-                lambda c: self._enter(c, inputs, data, n_bits, restart_rng(rng, c)),
+                enter,
                 choices,
                 1 + int(self.race_alternations),
                 self.time_budget,
@@ -336,11 +343,7 @@ class BDNNBase(TorchHasher):
 
     def _finish(self, entrant: Entrant, key: dict[str, Any]) -> Tracker:
         """Run ``entrant`` to the end, from its checkpoint when resuming."""
-        hook = None
-        if self.checkpoint_dir is not None:
-            data = [np.asarray(key["X"], np.float64), _as_int64(key["y"])]
-            run = fingerprint(data, {**key["params"], **entrant.choice})
-            hook = CheckpointHook(self.checkpoint_dir, run, self.resume)
+        hook = self._hook(key, entrant.choice)
         resumed = hook.load(entrant.problem, entrant.generator) if hook is not None else None
         return alternate(
             entrant.problem,
@@ -350,6 +353,19 @@ class BDNNBase(TorchHasher):
             hook,
             tracker=resumed or entrant.tracker,
         )
+
+    def _hook(
+        self, key: dict[str, Any], choice: dict[str, Any], racing: bool = False
+    ) -> CheckpointHook | None:
+        """The checkpoint of the run with settings ``choice`` (None without
+        ``checkpoint_dir``): in ``checkpoint_dir`` itself for the run to its end, in a
+        sub-folder per candidate for the race's first stages."""
+        if self.checkpoint_dir is None:
+            return None
+        data = [np.asarray(key["X"], np.float64), _as_int64(key["y"])]
+        run = fingerprint(data, {**key["params"], **choice})
+        folder = Path(self.checkpoint_dir)
+        return CheckpointHook(folder / f"race-{run[:16]}" if racing else folder, run, self.resume)
 
     def _rescaling(self, X: np.ndarray) -> tuple[np.ndarray, float]:
         """Authors' min-max rescaling (per-dimension min, one global range) or none."""

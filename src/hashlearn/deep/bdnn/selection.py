@@ -7,7 +7,9 @@ pre-trains and runs ``race_alternations`` alternations on the training rows and
 is scored as early stopping scores it, on the validation rows (carved from the
 training data, never the queries). The best candidate then goes on from where it
 stopped, so its part of the race is not repeated, and ends exactly as a fit with
-its settings alone would (same initialisation, same steps).
+its settings alone would (same initialisation, same steps). With a checkpoint
+folder every candidate checkpoints its own stages, so a race stopped half-way
+resumes without running again the stages it had finished.
 
 Examples
 --------
@@ -29,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from hashlearn.deep.bdnn.training import Problem, Settings, Tracker, alternate
+from hashlearn.deep.bdnn.training import CheckpointHook, Problem, Settings, Tracker, alternate
 
 
 def merge_choices(given: dict[str, Any], candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -74,7 +76,8 @@ def restart_rng(rng: np.random.Generator, choice: dict[str, Any]) -> np.random.G
 
 @dataclass
 class Entrant:
-    """One candidate's run: its settings, problem, validation scorer and progress."""
+    """One candidate's run: its settings, problem, validation scorer and progress, and
+    the checkpoint of its race stages (``hook``, None without a checkpoint folder)."""
 
     choice: dict[str, Any]
     settings: Settings
@@ -82,6 +85,26 @@ class Entrant:
     scorer: Callable[[], float] | None
     generator: torch.Generator
     tracker: Tracker | None = None
+    hook: CheckpointHook | None = None
+
+
+def run_stages(entrant: Entrant, n_stages: int) -> float:
+    """The first ``n_stages`` stages of ``entrant``, continuing from its checkpoint;
+    returns the seconds they took (those of stages run before a resume included)."""
+    tic = time.perf_counter()
+    loaded = entrant.hook.load(entrant.problem, entrant.generator) if entrant.hook else None
+    before = sum(loaded.seconds) if loaded is not None else 0.0
+    remaining = n_stages - len(loaded.scores) if loaded is not None else n_stages
+    entrant.tracker = alternate(
+        entrant.problem,
+        entrant.settings,
+        entrant.scorer,
+        entrant.generator,
+        entrant.hook,
+        tracker=loaded,
+        stages=max(0, remaining),
+    )
+    return before + time.perf_counter() - tic
 
 
 def race(
@@ -93,23 +116,22 @@ def race(
     """Run the first ``n_stages`` stages of each choice; return the best and every result.
 
     ``enter(choice)`` builds a candidate's run. The first choice always runs; a
-    later one is skipped (and reported so) once ``time_budget`` seconds have
-    passed. Ties go to the earlier choice.
+    later one is skipped (and reported so) once the candidates so far have taken
+    ``time_budget`` seconds. Ties go to the earlier choice.
     """
-    start = time.perf_counter()
+    spent = 0.0
     entrants: list[Entrant] = []
     results: list[dict[str, Any]] = []
     for choice in choices:
-        if entrants and time_budget is not None and time.perf_counter() - start > time_budget:
+        if entrants and time_budget is not None and spent > time_budget:
             results.append({**choice, "score": None, "seconds": 0.0, "skipped": True})
             continue
         tic = time.perf_counter()
         entrant = enter(choice)
-        entrant.tracker = alternate(
-            entrant.problem, entrant.settings, entrant.scorer, entrant.generator, stages=n_stages
-        )
+        seconds = time.perf_counter() - tic + run_stages(entrant, n_stages)
+        spent += seconds
         entrants.append(entrant)
-        seconds = time.perf_counter() - tic
+        assert entrant.tracker is not None  # run_stages ran or loaded its stages
         results.append({**choice, "score": entrant.tracker.best_score, "seconds": seconds})
         if entrant.settings.progress:
             score = entrant.tracker.best_score
