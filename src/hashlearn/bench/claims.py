@@ -216,6 +216,17 @@ CLAIMS: tuple[Claim, ...] = (
         kernels=AVX2,
     ),
     Claim(
+        "sh-bdnn-cifar-demo-defaults",
+        "SH-BDNN with its defaults, CIFAR-10, SH-BDNN demo protocol (30,000 training)",
+        "cifar10-10k",
+        "sh-bdnn",
+        recorded={32: {MAP: 0.6711, PR2: 0.6826}},
+        published={32: {MAP: 0.6962}},
+        results_file="sh_bdnn_cifar_demo_defaults_avx2.json",
+        recorded_on=EPYC,
+        kernels=AVX2,
+    ),
+    Claim(
         "sh-bdnn-cifar-demo-wide",
         "SH-BDNN, CIFAR-10 demo protocol, (256, 100) network and weight decay 1e-3 "
         "chosen on held-out training images",
