@@ -51,10 +51,27 @@ def fingerprint(arrays: Sequence[np.ndarray | None], params: dict[str, Any]) -> 
     >>> a == fingerprint([np.zeros((2, 2))], {"n_bits": 16}), len(a)
     (False, 64)
     """
+    return params_fingerprint(data_digest(arrays), params)
+
+
+def data_digest(arrays: Sequence[np.ndarray | None]) -> hashlib._Hash:
+    """The sha256 state after the bytes of ``arrays`` (None skipped): hash the data once,
+    then :func:`params_fingerprint` for each set of parameters run on it."""
     digest = hashlib.sha256()
     for array in arrays:
         if array is not None:
             digest.update(np.ascontiguousarray(array).reshape(-1).view(np.uint8).data)
+    return digest
+
+
+def params_fingerprint(digest: hashlib._Hash, params: dict[str, Any]) -> str:
+    """:func:`fingerprint` of the data hashed in ``digest`` (left unchanged) and ``params``.
+
+    >>> data = [np.ones(3)]
+    >>> params_fingerprint(data_digest(data), {"a": 1}) == fingerprint(data, {"a": 1})
+    True
+    """
+    digest = digest.copy()
     digest.update(repr(sorted(params.items())).encode())
     return digest.hexdigest()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from hashlearn.deep.bdnn.training import (
     w_step,
 )
 from hashlearn.deep.bdnn.validation import map_scorer, split_validation
-from hashlearn.deep.checkpoint import fingerprint
+from hashlearn.deep.checkpoint import data_digest, params_fingerprint
 from hashlearn.hashers._pca import itq_rotation, top_pca
 
 #: Settings that do not change the checkpointed run (``refit`` adds a step after it).
@@ -209,7 +210,7 @@ class BDNNBase(TorchHasher):
         rng = np.random.default_rng(self.random_state)
         data = self._split(X, y, X_val, y_val, rng)
         with _threads(self.n_threads, data["X"].size):
-            key = {"X": X, "y": y, "params": self._run_params()}
+            key = {"X": X, "y": y, "params": self._run_params(), "digest": self._digest(X, y)}
             net, tracker = self._train(data, n_bits, rng, key)
         self.n_features_in_ = X.shape[1]
         self.module_ = net.eval()
@@ -360,12 +361,18 @@ class BDNNBase(TorchHasher):
         """The checkpoint of the run with settings ``choice`` (None without
         ``checkpoint_dir``): in ``checkpoint_dir`` itself for the run to its end, in a
         sub-folder per candidate for the race's first stages."""
-        if self.checkpoint_dir is None:
+        if key["digest"] is None:
             return None
-        data = [np.asarray(key["X"], np.float64), _as_int64(key["y"])]
-        run = fingerprint(data, {**key["params"], **choice})
+        run = params_fingerprint(key["digest"], {**key["params"], **choice})
         folder = Path(self.checkpoint_dir)
         return CheckpointHook(folder / f"race-{run[:16]}" if racing else folder, run, self.resume)
+
+    def _digest(self, X: np.ndarray, y: Any) -> hashlib._Hash | None:
+        """The training data hashed once for every checkpoint of the fit (None without
+        ``checkpoint_dir``)."""
+        if self.checkpoint_dir is None:
+            return None
+        return data_digest([np.asarray(X, np.float64), _as_int64(y)])
 
     def _rescaling(self, X: np.ndarray) -> tuple[np.ndarray, float]:
         """Authors' min-max rescaling (per-dimension min, one global range) or none."""
