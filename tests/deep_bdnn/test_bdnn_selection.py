@@ -242,3 +242,44 @@ def test_uh_bdnn_races_its_starts(digits):
     model = UHBDNN(n_bits=8, n_restarts=2, **FAST).fit(digits[0][:300])
     assert [r["restart"] for r in model.settings_["candidates"]] == [0, 1]
     assert model.settings_["restart"] in (0, 1)
+
+
+def test_auto_gap_weight_holds_the_label_to_gap_ratio_below_c_minus_1_bits(digits):
+    """lambda2="auto": lambda5 m / (lambda2 L) = 7.5 on the m rows the network trains on
+    (the validation rows carved out) when L < c - 1; else, and with the paper preset,
+    the paper's 5e-2."""
+    X, y = digits
+    auto = SHBDNN(n_bits=4, val_size=100, **FAST).fit(X[:400], y[:400])
+    paper = SHBDNN(n_bits=4, val_size=100, preset="paper", **FAST).fit(X[:400], y[:400])
+    assert auto.settings_["lambda2"] == pytest.approx(1e-2 * 300 / (7.5 * 4))
+    assert paper.settings_["lambda2"] == 5e-2
+    doubled = SHBDNN(n_bits=4, val_size=100, lambda5=2e-2, **FAST)
+    assert doubled.fit(X[:400], y[:400]).settings_["lambda2"] == pytest.approx(0.2)
+    # 9 bits or more for 10 classes: no two classes need share a code word.
+    assert SHBDNN(n_bits=9, **FAST).fit(X[:400], y[:400]).settings_["lambda2"] == 5e-2
+    # 4 classes: 4 bits are already enough.
+    four = y[:600] < 4
+    assert SHBDNN(n_bits=4, **FAST).fit(X[:600][four], y[:600][four]).settings_["lambda2"] == 5e-2
+
+
+def test_a_given_gap_weight_is_kept_and_old_checkpoints_still_match(digits):
+    X, y = digits
+    given = SHBDNN(n_bits=4, lambda2=0.3, **FAST).fit(X[:300], y[:300])
+    assert given.settings_["lambda2"] == 0.3
+    assert UHBDNN(n_bits=4, **FAST).fit(X[:300]).settings_["lambda2"] == 5e-2
+
+    # A checkpoint written when lambda2's default was 5e-2 still matches where "auto" is 5e-2.
+    def run(**params):
+        return SHBDNN(**params)._run_params(900, 10)
+
+    assert run(preset="paper", n_bits=8) == run(preset="paper", n_bits=8, lambda2=5e-2)
+    assert run(n_bits=16) == run(n_bits=16, lambda2=5e-2)
+    assert run(n_bits=8) != run(n_bits=8, lambda2=5e-2)
+    assert run(n_bits=8)["lambda2"] == pytest.approx(0.15)
+
+
+@pytest.mark.parametrize("value", ["heavy", -0.1, True])
+def test_a_bad_gap_weight_is_refused(digits, value):
+    X, y = digits
+    with pytest.raises(ValueError, match="lambda2 must be a number >= 0 or 'auto'"):
+        SHBDNN(n_bits=8, lambda2=value, **FAST).fit(X[:300], y[:300])

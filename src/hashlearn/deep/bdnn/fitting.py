@@ -58,6 +58,11 @@ _ADDED_LATER = {"n_restarts": 1}
 PRESETS = ("auto", "paper")
 #: The paper's value of each setting that ``preset="auto"`` may choose.
 PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table", "n_pretrain_iter": 400}
+#: The paper's weight of the binary gap (``lambda2``).
+PAPER_LAMBDA2 = 5e-2
+#: The label pull against the gap pull, lambda5 m / (lambda2 L), that ``lambda2="auto"``
+#: holds with ``preset="auto"`` (benchmarks/results/bdnn.md, section 6k).
+GAP_RATIO = 7.5
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 BDNN = TypeVar("BDNN", bound="BDNNBase")
 
@@ -149,14 +154,37 @@ class BDNNBase(TorchHasher):
             return hidden_sizes(int(self.n_bits))
         return int(sizes[0]), int(sizes[1])
 
-    def _lambdas(self, choice: dict[str, Any]) -> Lambdas:
+    def _lambdas(self, choice: dict[str, Any], n_rows: int, y: Any) -> Lambdas:
         return Lambdas(
             float(choice["lambda1"]),
-            self.lambda2,
+            self._gap_weight(n_rows, _n_classes(y)),
             self.lambda3,
             self.lambda4,
             getattr(self, "lambda5", 0.0),
         )
+
+    def _gap_weight(self, n_rows: int, n_classes: int) -> float:
+        """``lambda2`` of a fit on ``n_rows`` training rows of ``n_classes`` classes (label
+        columns; 0 without labels): a number as given; "auto" the paper's 5e-2, except
+        with ``preset="auto"`` and codes shorter than ``n_classes - 1`` bits, where the
+        paper's weight lets two classes share a code word: there the weight that holds
+        lambda5 m / (lambda2 L) at ``GAP_RATIO``.
+
+        >>> from hashlearn import SHBDNN
+        >>> SHBDNN(n_bits=8)._gap_weight(900, 10), SHBDNN(n_bits=16)._gap_weight(900, 10)
+        (0.15, 0.05)
+        >>> SHBDNN(n_bits=8, preset="paper")._gap_weight(900, 10)
+        0.05
+        """
+        value, label_weight = self.lambda2, float(getattr(self, "lambda5", 0.0))
+        if value != "auto":
+            if isinstance(value, (bool, str)) or not float(value) >= 0:
+                raise ValueError(f"lambda2 must be a number >= 0 or 'auto', got {value!r}")
+            return float(value)
+        n_bits = int(self.n_bits)
+        if self.preset == "paper" or label_weight <= 0 or n_bits >= n_classes - 1:
+            return PAPER_LAMBDA2
+        return label_weight * n_rows / (GAP_RATIO * n_bits)
 
     def _choices(self, can_select: bool) -> list[dict[str, Any]]:
         """The settings to fit: one (paper preset, no validation) or the race's candidates."""
@@ -210,7 +238,8 @@ class BDNNBase(TorchHasher):
         rng = np.random.default_rng(self.random_state)
         data = self._split(X, y, X_val, y_val, rng)
         with _threads(self.n_threads, data["X"].size):
-            key = {"X": X, "y": y, "params": self._run_params(), "digest": self._digest(X, y)}
+            params = self._run_params(len(data["X"]), _n_classes(data["y"]))
+            key = {"X": X, "y": y, "params": params, "digest": self._digest(X, y)}
             net, tracker = self._train(data, n_bits, rng, key)
         self.n_features_in_ = X.shape[1]
         self.module_ = net.eval()
@@ -219,12 +248,17 @@ class BDNNBase(TorchHasher):
         self.history_ = tracker.history()
         self.n_alternations_ = len(tracker.scores) - 1
 
-    def _run_params(self) -> dict[str, Any]:
-        return {
+    def _run_params(self, n_rows: int, n_classes: int) -> dict[str, Any]:
+        """The settings a checkpoint must match, ``lambda2`` as the number it stands for
+        (so a checkpoint written before ``lambda2="auto"`` resumes where that is 5e-2)."""
+        params = {
             k: v
             for k, v in self.get_params(deep=False).items()
             if k not in _RUN_ONLY and not (k in _ADDED_LATER and v == _ADDED_LATER[k])
         }
+        if params.get("lambda2") == "auto":
+            params["lambda2"] = self._gap_weight(n_rows, n_classes)
+        return params
 
     def _restarts(self, can_select: bool) -> int:
         """Initialisations to race: ``n_restarts`` with validation rows, else one."""
@@ -278,6 +312,7 @@ class BDNNBase(TorchHasher):
             "lambda1": float(entrant.choice["lambda1"]),
             "hidden_sizes": list(self._hidden(entrant.choice["hidden_sizes"])),
             "n_pretrain_iter": int(entrant.choice["n_pretrain_iter"]),
+            "lambda2": entrant.problem.lambdas.lambda2,
             "candidates": _jsonable(results),
         }
         if RESTART in entrant.choice:
@@ -334,7 +369,8 @@ class BDNNBase(TorchHasher):
         B = torch.as_tensor(itq_codes(X.double().numpy(), n_bits, rng), dtype=X.dtype)
         net = BDNNEncoder(X.shape[1], self._hidden(choice["hidden_sizes"]), n_bits).to(X.dtype)
         pca_initialise(net, X, rng)
-        problem = Problem(X, net, B, self._lambdas(choice), **self._extra_terms(data, X))
+        lambdas = self._lambdas(choice, len(X), data["y"])
+        problem = Problem(X, net, B, lambdas, **self._extra_terms(data, X))
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         scorer = None
         if X_val is not None:
@@ -411,6 +447,18 @@ def _check_magnitude(X: np.ndarray, name: str) -> None:
 def _joined(y: Any, y_val: Any) -> np.ndarray | None:
     """The labels of the training rows, then of the validation rows (None: unsupervised)."""
     return None if y is None else np.concatenate([np.asarray(y), np.asarray(y_val)])
+
+
+def _n_classes(y: Any) -> int:
+    """Classes of labels ``y`` (columns of a 0/1 label matrix; 0 for None).
+
+    >>> _n_classes(np.array([3, 1, 3])), _n_classes(np.zeros((4, 5))), _n_classes(None)
+    (2, 5, 0)
+    """
+    if y is None:
+        return 0
+    y = np.asarray(y)
+    return int(y.shape[1]) if y.ndim == 2 else len(np.unique(y))
 
 
 def _as_int64(y: Any) -> np.ndarray | None:
