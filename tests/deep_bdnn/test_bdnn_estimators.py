@@ -3,19 +3,12 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 
 import hashlearn
 from hashlearn.deep.bdnn import SHBDNN, UHBDNN, training
 from hashlearn.deep.bdnn.validation import label_relevance, ranking_map
 
 FAST = {"n_pretrain_iter": 60, "n_wstep_iter": 30, "max_alternations": 2, "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
 
 
 def _map(model, X_query, y_query, X_db, y_db):

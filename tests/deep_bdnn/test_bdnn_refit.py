@@ -2,18 +2,12 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from bdnn_helpers import assert_same_fit
 
 import hashlearn
 from hashlearn.deep.bdnn import SHBDNN, fitting, training
 
 FAST = {"n_pretrain_iter": 40, "n_wstep_iter": 20, "max_alternations": 2, "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
 
 
 @pytest.fixture
@@ -66,23 +60,13 @@ def test_the_refit_is_saved_with_the_model(digits, tmp_path):
     assert np.array_equal(loaded.encode(X[300:]), model.encode(X[300:]))
 
 
-def test_resume_after_a_crash_in_the_refit(digits, tmp_path, monkeypatch):
+def test_resume_after_a_crash_in_the_refit(digits, crash_then_resume):
     X, y = digits
     params = {**FAST, "max_alternations": 3, "patience": 5, "random_state": 1}
     full = SHBDNN(n_bits=8, **params).fit(X[:300], y[:300])
-    real_w_step, calls = fitting.w_step, []
-
-    def crashing_w_step(*a, **k):
-        calls.append(1)
-        raise RuntimeError("crash")
-
-    monkeypatch.setattr(fitting, "w_step", crashing_w_step)  # the refit's step
-    with pytest.raises(RuntimeError, match="crash"):
-        SHBDNN(n_bits=8, checkpoint_dir=tmp_path, **params).fit(X[:300], y[:300])
-    assert calls == [1]
-    monkeypatch.setattr(fitting, "w_step", real_w_step)
-    resumed = SHBDNN(n_bits=8, checkpoint_dir=tmp_path, resume=True, **params)
-    resumed.fit(X[:300], y[:300])
+    # fitting.w_step is the refit's step: the first call crashes.
+    resumed, _ = crash_then_resume(
+        fitting, 1, lambda **k: SHBDNN(n_bits=8, **params, **k), X[:300], y[:300]
+    )
     assert resumed.settings_["refit"] == full.settings_["refit"]
-    assert resumed.val_scores_ == full.val_scores_
-    assert np.array_equal(resumed.project(X[300:400]), full.project(X[300:400]))
+    assert_same_fit(resumed, full, X[300:400])

@@ -2,18 +2,12 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from bdnn_helpers import assert_same_fit
 
 import hashlearn
 from hashlearn.deep.bdnn import SHBDNN, UHBDNN, fitting, training
 
 FAST = {"n_pretrain_iter": 40, "n_wstep_iter": 20, "max_alternations": 2, "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
 
 
 def test_paper_preset_is_the_papers_settings(digits):
@@ -112,58 +106,34 @@ def test_choice_is_saved_and_restored(digits, tmp_path):
     assert np.array_equal(loaded.encode(X[400:]), model.encode(X[400:]))
 
 
-def test_resume_after_a_crash_past_the_race(digits, tmp_path, monkeypatch):
+def test_resume_after_a_crash_past_the_race(digits, crash_then_resume):
     X, y = digits
     params = {**FAST, "max_alternations": 3, "patience": 5, "random_state": 1}
     full = SHBDNN(n_bits=8, **params).fit(X[:300], y[:300])
-    real_w_step, calls = training.w_step, []
-
-    def crashing_w_step(*a, **k):
-        calls.append(1)
-        if len(calls) == 8:  # 3 candidates x 2 stages raced, then the winner's 2nd stage
-            raise RuntimeError("crash")
-        return real_w_step(*a, **k)
-
-    monkeypatch.setattr(training, "w_step", crashing_w_step)
-    with pytest.raises(RuntimeError, match="crash"):
-        SHBDNN(n_bits=8, checkpoint_dir=tmp_path, **params).fit(X[:300], y[:300])
-    monkeypatch.setattr(training, "w_step", real_w_step)
-    resumed = SHBDNN(n_bits=8, checkpoint_dir=tmp_path, resume=True, **params)
-    resumed.fit(X[:300], y[:300])
-    assert resumed.val_scores_ == full.val_scores_
-    assert np.array_equal(resumed.project(X[300:400]), full.project(X[300:400]))
+    # 3 candidates x 2 stages raced, then the winner's 2nd stage crashes.
+    resumed, _ = crash_then_resume(
+        training, 8, lambda **k: SHBDNN(n_bits=8, **params, **k), X[:300], y[:300]
+    )
+    assert_same_fit(resumed, full, X[300:400])
 
 
-def test_a_crash_in_the_race_resumes_without_its_stages_again(digits, tmp_path, monkeypatch):
+def test_a_crash_in_the_race_resumes_without_its_stages_again(digits, crash_then_resume):
     X, y = digits
     params = {**FAST, "max_alternations": 3, "patience": 5, "random_state": 1}
-    real_w_step, calls = training.w_step, []
 
-    def counting_w_step(*a, **k):
-        calls.append(1)
-        if crash_at and len(calls) == crash_at:
-            raise RuntimeError("crash")
-        return real_w_step(*a, **k)
+    def make(**k):
+        return SHBDNN(n_bits=8, **params, **k)
 
-    monkeypatch.setattr(training, "w_step", counting_w_step)
-    crash_at = 0
-    full = SHBDNN(n_bits=8, **params).fit(X[:300], y[:300])
-    uninterrupted = len(calls)
-    calls.clear()
-    crash_at = 4  # 3 candidates x 2 stages: the 2nd candidate's alternation
-    with pytest.raises(RuntimeError, match="crash"):
-        SHBDNN(n_bits=8, checkpoint_dir=tmp_path, **params).fit(X[:300], y[:300])
-    calls.clear()
-    crash_at = 0
-    resumed = SHBDNN(n_bits=8, checkpoint_dir=tmp_path, resume=True, **params)
-    resumed.fit(X[:300], y[:300])
-    assert len(calls) == uninterrupted - 3  # the 1st candidate's 2 stages, the 2nd's first
+    # 3 candidates x 2 stages: the crash is in the 2nd candidate's alternation.
+    resumed, steps = crash_then_resume(training, 4, make, X[:300], y[:300])
+    resumed_steps, steps.calls = steps.calls, 0
+    full = make().fit(X[:300], y[:300])
+    assert resumed_steps == steps.calls - 3  # the 1st candidate's 2 stages, the 2nd's first
     assert resumed.settings_["candidates"] == [
         {**c, "seconds": r["seconds"]}
         for c, r in zip(full.settings_["candidates"], resumed.settings_["candidates"], strict=True)
     ]
-    assert resumed.val_scores_ == full.val_scores_
-    assert np.array_equal(resumed.project(X[300:400]), full.project(X[300:400]))
+    assert_same_fit(resumed, full, X[300:400])
 
 
 def test_without_validation_auto_falls_back_to_the_paper(digits):

@@ -1,0 +1,28 @@
+"""Helpers of the BDNN tests: a W-step that crashes on cue, and the comparison of two fits."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class WSteps:
+    """Stands in for ``w_step``: counts the calls, and the ``crash_at``-th one raises."""
+
+    real: Callable[..., Any]
+    calls: int = 0
+    crash_at: int = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls == self.crash_at:
+            raise RuntimeError("crash")
+        return self.real(*args, **kwargs)
+
+
+def assert_same_fit(model: Any, other: Any, X: Any) -> None:
+    """Same validation curve and bit-identical projections of ``X``."""
+    assert model.val_scores_ == other.val_scores_
+    assert np.array_equal(model.project(X), other.project(X))
