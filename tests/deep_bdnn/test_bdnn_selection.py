@@ -248,7 +248,7 @@ def test_a_given_gap_weight_is_kept_and_old_checkpoints_still_match(digits):
     assert run(n_bits=8)["lambda2"] == pytest.approx(0.15)
 
 
-@pytest.mark.parametrize("value", ["heavy", -0.1, True])
+@pytest.mark.parametrize("value", ["heavy", -0.1, True, None, float("nan")])
 def test_a_bad_gap_weight_is_refused(digits, value):
     X, y = digits
     with pytest.raises(ValueError, match="lambda2 must be a number >= 0 or 'auto'"):

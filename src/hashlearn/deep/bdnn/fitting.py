@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -178,7 +179,7 @@ class BDNNBase(TorchHasher):
         """
         value, label_weight = self.lambda2, float(getattr(self, "lambda5", 0.0))
         if value != "auto":
-            if isinstance(value, (bool, str)) or not float(value) >= 0:
+            if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
                 raise ValueError(f"lambda2 must be a number >= 0 or 'auto', got {value!r}")
             return float(value)
         n_bits = int(self.n_bits)
