@@ -61,14 +61,13 @@ def comparison_rows(
     ``agrees`` is None in quick mode or where nothing was measured (data missing).
     ``processor``: the one ours ran on; ``other_processor`` says the recorded value
     was measured on another, where that can explain a difference: not when both
-    runs had their kernels pinned to AVX2 (``pinned``, ``claim.kernels``).
+    runs had their kernels pinned to AVX2 (``pinned``, ``claim.pinned_at``).
     """
     rows = []
-    both_pinned = pinned and claim.kernels_pinned
     for n_bits in claim.bits:
         recorded_on = claim.processor(n_bits)
         other_processor = bool(processor and recorded_on and processor != recorded_on)
-        other_processor = other_processor and not both_pinned
+        other_processor = other_processor and not (pinned and claim.pinned_at(n_bits))
         for metric in claim.metrics:
             ours = (measured or {}).get(n_bits, {}).get(metric)
             recorded = claim.recorded[n_bits].get(metric)

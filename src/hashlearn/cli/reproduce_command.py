@@ -27,10 +27,17 @@ def _list_claims(claims: list[Claim]) -> None:
         click.echo(f"{claim.name}: {claim.title}")
         click.echo(f"  {claim.bench_command()}")
         if claim.recorded_on:
-            pinned = ", kernels pinned to AVX2" if claim.kernels_pinned else ""
-            click.echo(f"  recorded on {_processors(claim)}{pinned}")
+            click.echo(f"  recorded on {_processors(claim)}{_pinning(claim)}")
         if claim.source != "hashlearn bench":
             click.echo(f"  recorded by {claim.source}, not yet re-run through hashlearn bench")
+
+
+def _pinning(claim: Claim) -> str:
+    """ ", kernels pinned to AVX2", with the code lengths where only some were; or ""."""
+    if claim.kernels_pinned:
+        return ", kernels pinned to AVX2"
+    pinned = [str(n_bits) for n_bits in claim.bits if claim.pinned_at(n_bits)]
+    return f", kernels pinned to AVX2 at {', '.join(pinned)} bits" if pinned else ""
 
 
 def _processors(claim: Claim) -> str:
