@@ -40,6 +40,15 @@ QUICK_TRAINING: dict[str, dict[str, Any]] = {
 QUICK = Subset(max_queries=200, max_train=1000, max_database=5000)
 
 
+def _at_length(value: str | dict[int, str], n_bits: int) -> str:
+    """A claim field given once or per code length, at ``n_bits`` ("" where not given).
+
+    >>> _at_length("AMD EPYC", 8), _at_length({12: "avx2"}, 12), _at_length({12: "avx2"}, 24)
+    ('AMD EPYC', 'avx2', '')
+    """
+    return value.get(n_bits, "") if isinstance(value, dict) else value
+
+
 @dataclass(frozen=True)
 class Claim:
     """One recorded result and the benchmark run that reproduces it.
@@ -88,8 +97,7 @@ class Claim:
         >>> get_claim("hashnet-e2e").processor(48)
         'AMD EPYC'
         """
-        on = self.recorded_on
-        return on.get(n_bits, "") if isinstance(on, dict) else on
+        return _at_length(self.recorded_on, n_bits)
 
     def pinned_at(self, n_bits: int) -> bool:
         """True when the value at ``n_bits`` was measured on the pinned AVX2 kernels.
@@ -97,8 +105,7 @@ class Claim:
         >>> get_claim("demo-sdh").pinned_at(16), get_claim("hashnet-e2e").pinned_at(24)
         (True, False)
         """
-        kernels = self.kernels
-        return (kernels.get(n_bits, "") if isinstance(kernels, dict) else kernels) == PINNED_TAG
+        return _at_length(self.kernels, n_bits) == PINNED_TAG
 
     @property
     def kernels_pinned(self) -> bool:
