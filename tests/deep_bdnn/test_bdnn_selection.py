@@ -240,7 +240,8 @@ def test_a_given_gap_weight_is_kept_and_old_checkpoints_still_match(digits):
 
     # A checkpoint written when lambda2's default was 5e-2 still matches where "auto" is 5e-2.
     def run(**params):
-        return SHBDNN(**params)._run_params(900, 10)
+        model = SHBDNN(**params)
+        return model._run_params(model._gap_weight(900, 10))
 
     assert run(preset="paper", n_bits=8) == run(preset="paper", n_bits=8, lambda2=5e-2)
     assert run(n_bits=16) == run(n_bits=16, lambda2=5e-2)

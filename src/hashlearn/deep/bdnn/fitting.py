@@ -155,10 +155,10 @@ class BDNNBase(TorchHasher):
             return hidden_sizes(int(self.n_bits))
         return int(sizes[0]), int(sizes[1])
 
-    def _lambdas(self, choice: dict[str, Any], n_rows: int, y: Any) -> Lambdas:
+    def _lambdas(self, choice: dict[str, Any], gap_weight: float) -> Lambdas:
         return Lambdas(
             float(choice["lambda1"]),
-            self._gap_weight(n_rows, _n_classes(y)),
+            gap_weight,
             self.lambda3,
             self.lambda4,
             getattr(self, "lambda5", 0.0),
@@ -239,7 +239,8 @@ class BDNNBase(TorchHasher):
         rng = np.random.default_rng(self.random_state)
         data = self._split(X, y, X_val, y_val, rng)
         with _threads(self.n_threads, data["X"].size):
-            params = self._run_params(len(data["X"]), _n_classes(data["y"]))
+            data["lambda2"] = self._gap_weight(len(data["X"]), _n_classes(data["y"]))
+            params = self._run_params(data["lambda2"])
             key = {"X": X, "y": y, "params": params, "digest": self._digest(X, y)}
             net, tracker = self._train(data, n_bits, rng, key)
         self.n_features_in_ = X.shape[1]
@@ -249,16 +250,17 @@ class BDNNBase(TorchHasher):
         self.history_ = tracker.history()
         self.n_alternations_ = len(tracker.scores) - 1
 
-    def _run_params(self, n_rows: int, n_classes: int) -> dict[str, Any]:
-        """The settings a checkpoint must match, ``lambda2`` as the number it stands for
-        (so a checkpoint written before ``lambda2="auto"`` resumes where that is 5e-2)."""
+    def _run_params(self, gap_weight: float) -> dict[str, Any]:
+        """The settings a checkpoint must match, ``lambda2="auto"`` as ``gap_weight``, the
+        number it stands for (so a checkpoint written before "auto" resumes where that is
+        5e-2)."""
         params = {
             k: v
             for k, v in self.get_params(deep=False).items()
             if k not in _RUN_ONLY and not (k in _ADDED_LATER and v == _ADDED_LATER[k])
         }
         if params.get("lambda2") == "auto":
-            params["lambda2"] = self._gap_weight(n_rows, n_classes)
+            params["lambda2"] = gap_weight
         return params
 
     def _restarts(self, can_select: bool) -> int:
@@ -370,7 +372,7 @@ class BDNNBase(TorchHasher):
         B = torch.as_tensor(itq_codes(X.double().numpy(), n_bits, rng), dtype=X.dtype)
         net = BDNNEncoder(X.shape[1], self._hidden(choice["hidden_sizes"]), n_bits).to(X.dtype)
         pca_initialise(net, X, rng)
-        lambdas = self._lambdas(choice, len(X), data["y"])
+        lambdas = self._lambdas(choice, data["lambda2"])
         problem = Problem(X, net, B, lambdas, **self._extra_terms(data, X))
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         scorer = None
