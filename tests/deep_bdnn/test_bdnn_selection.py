@@ -214,10 +214,10 @@ def test_uh_bdnn_races_its_starts(digits):
     assert model.settings_["restart"] in (0, 1)
 
 
-def test_auto_gap_weight_holds_the_label_to_gap_ratio_below_c_minus_1_bits(digits):
-    """lambda2="auto": lambda5 m / (lambda2 L) = 7.5 on the m rows the network trains on
-    (the validation rows carved out) when L < c - 1; else, and with the paper preset,
-    the paper's 5e-2."""
+def test_auto_gap_weight_keeps_the_label_to_gap_ratio_at_most_7_5(digits):
+    """lambda2="auto" with labels: lambda5 m / (lambda2 L) at most 7.5 on the m rows the
+    network trains on (the validation rows carved out), never below the paper's 5e-2;
+    the paper preset keeps 5e-2."""
     X, y = digits
     auto = SHBDNN(n_bits=4, val_size=100, **FAST).fit(X[:400], y[:400])
     paper = SHBDNN(n_bits=4, val_size=100, preset="paper", **FAST).fit(X[:400], y[:400])
@@ -225,11 +225,12 @@ def test_auto_gap_weight_holds_the_label_to_gap_ratio_below_c_minus_1_bits(digit
     assert paper.settings_["lambda2"] == 5e-2
     doubled = SHBDNN(n_bits=4, val_size=100, lambda5=2e-2, **FAST)
     assert doubled.fit(X[:400], y[:400]).settings_["lambda2"] == pytest.approx(0.2)
-    # 9 bits or more for 10 classes: no two classes need share a code word.
-    assert SHBDNN(n_bits=9, **FAST).fit(X[:400], y[:400]).settings_["lambda2"] == 5e-2
-    # 4 classes: 4 bits are already enough.
-    four = y[:600] < 4
-    assert SHBDNN(n_bits=4, **FAST).fit(X[:600][four], y[:600][four]).settings_["lambda2"] == 5e-2
+    # Codes long enough for every class (12 bits, 10 classes) are held to the ratio too.
+    long_codes = SHBDNN(n_bits=12, val_size=100, **FAST).fit(X[:1000], y[:1000])
+    assert long_codes.settings_["lambda2"] == pytest.approx(1e-2 * 900 / (7.5 * 12))
+    # Where 5e-2 already gives a ratio below 7.5, the paper's weight stays.
+    short_rows = SHBDNN(n_bits=16, val_size=100, **FAST).fit(X[:400], y[:400])
+    assert short_rows.settings_["lambda2"] == 5e-2
 
 
 def test_a_given_gap_weight_is_kept_and_old_checkpoints_still_match(digits):
@@ -244,9 +245,9 @@ def test_a_given_gap_weight_is_kept_and_old_checkpoints_still_match(digits):
         return model._run_params(model._gap_weight(900, 10))
 
     assert run(preset="paper", n_bits=8) == run(preset="paper", n_bits=8, lambda2=5e-2)
-    assert run(n_bits=16) == run(n_bits=16, lambda2=5e-2)
-    assert run(n_bits=8) != run(n_bits=8, lambda2=5e-2)
-    assert run(n_bits=8)["lambda2"] == pytest.approx(0.15)
+    assert run(n_bits=32) == run(n_bits=32, lambda2=5e-2)
+    assert run(n_bits=16) != run(n_bits=16, lambda2=5e-2)
+    assert run(n_bits=16)["lambda2"] == pytest.approx(0.075)
 
 
 @pytest.mark.parametrize("value", ["heavy", -0.1, True, None, float("nan")])

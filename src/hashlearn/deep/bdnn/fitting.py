@@ -61,8 +61,8 @@ PRESETS = ("auto", "paper")
 PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table", "n_pretrain_iter": 400}
 #: The paper's weight of the binary gap (``lambda2``).
 PAPER_LAMBDA2 = 5e-2
-#: The label pull against the gap pull, lambda5 m / (lambda2 L), that ``lambda2="auto"``
-#: holds with ``preset="auto"`` (benchmarks/results/bdnn.md, section 6k).
+#: The most the label pull may outweigh the gap pull, lambda5 m / (lambda2 L), with
+#: ``lambda2="auto"`` and ``preset="auto"`` (benchmarks/results/bdnn.md, sections 6k, 6n).
 GAP_RATIO = 7.5
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 BDNN = TypeVar("BDNN", bound="BDNNBase")
@@ -167,13 +167,15 @@ class BDNNBase(TorchHasher):
     def _gap_weight(self, n_rows: int, n_classes: int) -> float:
         """``lambda2`` of a fit on ``n_rows`` training rows of ``n_classes`` classes (label
         columns; 0 without labels): a number as given; "auto" the paper's 5e-2, except
-        with ``preset="auto"`` and codes shorter than ``n_classes - 1`` bits, where the
-        paper's weight lets two classes share a code word: there the weight that holds
-        lambda5 m / (lambda2 L) at ``GAP_RATIO``.
+        with ``preset="auto"`` and labels, where the weight is raised until the label
+        term's pull against the gap's, lambda5 m / (lambda2 L), is at most ``GAP_RATIO``:
+        the paper's weight lets a poor start put two classes on one code word.
 
         >>> from hashlearn import SHBDNN
         >>> SHBDNN(n_bits=8)._gap_weight(900, 10), SHBDNN(n_bits=16)._gap_weight(900, 10)
-        (0.15, 0.05)
+        (0.15, 0.075)
+        >>> SHBDNN(n_bits=32)._gap_weight(900, 10)
+        0.05
         >>> SHBDNN(n_bits=8, preset="paper")._gap_weight(900, 10)
         0.05
         """
@@ -182,10 +184,9 @@ class BDNNBase(TorchHasher):
             if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
                 raise ValueError(f"lambda2 must be a number >= 0 or 'auto', got {value!r}")
             return float(value)
-        n_bits = int(self.n_bits)
-        if self.preset == "paper" or label_weight <= 0 or n_bits >= n_classes - 1:
+        if self.preset == "paper" or label_weight <= 0 or n_classes < 2:
             return PAPER_LAMBDA2
-        return label_weight * n_rows / (GAP_RATIO * n_bits)
+        return max(PAPER_LAMBDA2, label_weight * n_rows / (GAP_RATIO * int(self.n_bits)))
 
     def _choices(self, can_select: bool) -> list[dict[str, Any]]:
         """The settings to fit: one (paper preset, no validation) or the race's candidates."""
