@@ -168,8 +168,8 @@ def project_rows(
         for start in range(0, len(X), batch_size):
             batch = to_input(X[start : start + batch_size], transform, network)
             out = network(batch)
-            if mirror:
-                out = (out + network(batch.flip(-1))) / 2
+            if mirror:  # averaged in float32: a bfloat16 mean would round it again
+                out = (out.float() + network(batch.flip(-1)).float()) / 2
             outputs.append(out.double().cpu().numpy())
     network.train(was_training)
     return np.concatenate(outputs) if outputs else np.zeros((0, 0))
