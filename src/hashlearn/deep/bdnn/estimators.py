@@ -31,8 +31,8 @@ lambda2..lambda4 : binary gap, independence, balance (authors' defaults: 5e-2, 1
     lambda5 m / (7.5 L)), 0.15 for 900 rows at 8 bits. With the paper's weight a poor
     start puts two classes on one code word at 8 bits for 10 classes; at 16 to 32 bits
     the held ratio scored higher on average on MNIST and the digits
-    (benchmarks/results/bdnn.md, sections 6j, 6k, 6m and 6n). The paper preset keeps 5e-2. The value used is in
-    ``settings_``.
+    (benchmarks/results/bdnn.md, sections 6j, 6k and 6m to 6o). The paper preset keeps
+    5e-2. The value used is in ``settings_``.
 n_pretrain_iter : L-BFGS iterations of pre-training, or "auto" (the paper: 400; see ``preset``).
 n_wstep_iter : L-BFGS iterations of each W-step (400).
 max_alternations : alternations of B-step and W-step after pre-training (20).
