@@ -102,7 +102,7 @@ class Claim:
     def pinned_at(self, n_bits: int) -> bool:
         """True when the value at ``n_bits`` was measured on the pinned AVX2 kernels.
 
-        >>> get_claim("demo-sdh").pinned_at(16), get_claim("hashnet-e2e").pinned_at(24)
+        >>> get_claim("demo-sdh").pinned_at(16), get_claim("hashnet-e2e").pinned_at(32)
         (True, False)
         """
         return _at_length(self.kernels, n_bits) == PINNED_TAG
