@@ -382,8 +382,8 @@ CLAIMS: tuple[Claim, ...] = (
         },
         features="images",
         results_file=(
-            "deep_e2e_hashnet12_avx2.json, deep_e2e_hashnet24_xeon_avx2.json, deep_e2e_hashnet48.json, "
-            "deep_e2e_hashnet32.json"
+            "deep_e2e_hashnet12_avx2.json, deep_e2e_hashnet24_xeon_avx2.json, "
+            "deep_e2e_hashnet48.json, deep_e2e_hashnet32.json"
         ),
         quick=IMAGES_QUICK,
         quick_params={"epochs": 1},
