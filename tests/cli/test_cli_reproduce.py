@@ -82,12 +82,28 @@ def test_an_unknown_claim_name_lists_the_known_ones():
     assert result.exit_code != 0 and "known: demo-sh-bdnn" in result.output
 
 
-def test_pinned_runs_on_two_processors_must_agree(monkeypatch):
-    """Pinned kernels take away the processor as an excuse for a difference."""
+def _rows_on(recorded_on: str, ours_on: str, pinned: bool) -> list[dict]:
+    """Comparison rows of a demo-itq value recorded pinned on ``recorded_on`` that moved."""
     from hashlearn.bench import reproduce
 
-    claim = dataclasses.replace(get_claim("demo-itq"), recorded_on="Other CPU", kernels="avx2")
-    pinned = reproduce.comparison_rows(claim, {16: {"map": 0.5}}, True, "This CPU", pinned=True)
-    native = reproduce.comparison_rows(claim, {16: {"map": 0.5}}, True, "This CPU", pinned=False)
+    claim = dataclasses.replace(get_claim("demo-itq"), recorded_on=recorded_on, kernels="avx2")
+    return reproduce.comparison_rows(claim, {16: {"map": 0.5}}, True, ours_on, pinned=pinned)
+
+
+def test_pinned_runs_on_two_intel_processors_must_agree():
+    """Pinned kernels take away the processor as an excuse between Intel processors."""
+    from hashlearn.bench import reproduce
+
+    pinned = _rows_on("Intel(R) Core(TM) i7", "Intel(R) Xeon(R) Processor", pinned=True)
     assert not pinned[0]["other_processor"] and reproduce.table_cells(pinned[0])[-1] == "DIFFERS"
+    native = _rows_on("Intel(R) Core(TM) i7", "Intel(R) Xeon(R) Processor", pinned=False)
     assert native[0]["other_processor"]
+
+
+def test_pinned_runs_on_intel_and_amd_may_differ():
+    """MKL keeps its own kernels on AMD processors, pinned or not."""
+    from hashlearn.bench import reproduce
+
+    rows = _rows_on("AMD EPYC", "Intel(R) Xeon(R) Processor", pinned=True)
+    assert rows[0]["other_processor"]
+    assert reproduce.table_cells(rows[0])[-1] == "DIFFERS (other CPU)"

@@ -61,13 +61,17 @@ def comparison_rows(
     ``agrees`` is None in quick mode or where nothing was measured (data missing).
     ``processor``: the one ours ran on; ``other_processor`` says the recorded value
     was measured on another, where that can explain a difference: not when both
-    runs had their kernels pinned to AVX2 (``pinned``, ``claim.pinned_at``).
+    runs had their kernels pinned to AVX2 (``pinned``, ``claim.pinned_at``) on two
+    Intel processors (:func:`pinning_matches`).
     """
     rows = []
     for n_bits in claim.bits:
         recorded_on = claim.processor(n_bits)
         other_processor = bool(processor and recorded_on and processor != recorded_on)
-        other_processor = other_processor and not (pinned and claim.pinned_at(n_bits))
+        both_pinned = pinned and claim.pinned_at(n_bits)
+        other_processor = other_processor and not (
+            both_pinned and pinning_matches(processor, recorded_on)
+        )
         for metric in claim.metrics:
             ours = (measured or {}).get(n_bits, {}).get(metric)
             recorded = claim.recorded[n_bits].get(metric)
@@ -88,6 +92,20 @@ def comparison_rows(
                 }
             )
     return rows
+
+
+def pinning_matches(processor: str, other: str) -> bool:
+    """True when pinned kernels make ``processor`` and ``other`` compute alike.
+
+    MKL honours its AVX2 path on Intel processors only (on others it keeps its own
+    kernels), so pinned runs match between two Intel processors, not with an AMD one.
+
+    >>> pinning_matches("Intel(R) Xeon(R) Processor", "Intel(R) Core(TM) i7-1165G7")
+    True
+    >>> pinning_matches("AMD EPYC", "Intel(R) Xeon(R) Processor")
+    False
+    """
+    return all("intel" in name.lower() for name in (processor, other))
 
 
 def table_cells(row: dict[str, Any]) -> list[str]:
