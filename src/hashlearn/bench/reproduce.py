@@ -136,7 +136,8 @@ def processor_note(rows: list[dict[str, Any]], processor: str) -> str | None:
         f'Values marked "other CPU" were recorded on {", ".join(others)}; this run is on '
         f"{processor}. SH-BDNN's long L-BFGS runs and end-to-end training follow the "
         "processor's arithmetic, so they can differ there; docs/reproduce.md names the "
-        "variables that pin the math libraries' kernel paths."
+        "variables that pin the math libraries' kernel paths (pinned runs match between "
+        "Intel processors only)."
     )
 
 
