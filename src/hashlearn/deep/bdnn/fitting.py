@@ -55,7 +55,7 @@ _RUN_ONLY = (
 )
 #: Parameters added after checkpoints were first written, with the value that fits as
 #: before: at that value they stay out of the fingerprint, so an older run still resumes.
-_ADDED_LATER = {"n_restarts": 1}
+_ADDED_LATER: dict[str, Any] = {"n_restarts": 1, "input_noise": 0.0}
 PRESETS = ("auto", "paper")
 #: The paper's value of each setting that ``preset="auto"`` may choose.
 PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table", "n_pretrain_iter": 400}
@@ -213,7 +213,20 @@ class BDNNBase(TorchHasher):
             self.learning_rate,
             getattr(self, "n_dcc_sweeps", 10),
             self._progress(),
+            self._input_noise(),
         )
+
+    def _input_noise(self) -> float:
+        """The noise level of the W-steps' inputs (SH-BDNN's ``input_noise``; none for UH).
+
+        >>> from hashlearn import SHBDNN
+        >>> SHBDNN()._input_noise(), SHBDNN(input_noise=0.5)._input_noise()
+        (0.0, 0.5)
+        """
+        value = getattr(self, "input_noise", 0.0)
+        if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
+            raise ValueError(f"input_noise must be a number >= 0, got {value!r}")
+        return float(value)
 
     def _dtype(self) -> torch.dtype:
         if self.dtype not in _DTYPES:
@@ -255,14 +268,14 @@ class BDNNBase(TorchHasher):
         """The settings a checkpoint must match, ``lambda2="auto"`` as ``gap_weight``, the
         number it stands for (so a checkpoint written before "auto" resumes where that is
         5e-2)."""
-        params = {
-            k: v
-            for k, v in self.get_params(deep=False).items()
-            if k not in _RUN_ONLY and not (k in _ADDED_LATER and v == _ADDED_LATER[k])
-        }
+        params = self.get_params(deep=False)
         if params.get("lambda2") == "auto":
             params["lambda2"] = gap_weight
-        return params
+        return {
+            k: v
+            for k, v in params.items()
+            if k not in _RUN_ONLY and not (k in _ADDED_LATER and v == _ADDED_LATER[k])
+        }
 
     def _restarts(self, can_select: bool) -> int:
         """Initialisations to race: ``n_restarts`` with validation rows, else one."""
@@ -317,6 +330,7 @@ class BDNNBase(TorchHasher):
             "hidden_sizes": list(self._hidden(entrant.choice["hidden_sizes"])),
             "n_pretrain_iter": int(entrant.choice["n_pretrain_iter"]),
             "lambda2": entrant.problem.lambdas.lambda2,
+            "input_noise": entrant.settings.input_noise,
             "candidates": _jsonable(results),
         }
         if RESTART in entrant.choice:

@@ -8,10 +8,11 @@ resumed from a checkpoint ends exactly where an uninterrupted one would.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,7 @@ class Settings:
     learning_rate: float = 1e-3
     n_dcc_sweeps: int = 10
     progress: bool = False
+    input_noise: float = 0.0
 
 
 @dataclass
@@ -57,7 +59,9 @@ class Problem:
     lambdas: Lambdas
     decoder: list[torch.Tensor] | None = None
     sim: Similarity | None = None
-    _reconstruction: tuple[torch.Tensor, Reconstruction] | None = field(default=None, repr=False)
+    _reconstruction: tuple[torch.Tensor, torch.Tensor, Reconstruction] | None = field(
+        default=None, repr=False
+    )
 
     def params(self) -> list[torch.Tensor]:
         return list(self.net.parameters()) + list(self.decoder or [])
@@ -78,10 +82,11 @@ class Problem:
         )
 
     def _full_reconstruction(self) -> Reconstruction:
-        """The reconstruction products of the whole set, recomputed when B changes."""
-        if self._reconstruction is None or self._reconstruction[0] is not self.B:
-            self._reconstruction = (self.B, Reconstruction.of(self.X, self.B))
-        return self._reconstruction[1]
+        """The reconstruction products of the whole set, recomputed when X or B changes."""
+        cached = self._reconstruction
+        if cached is None or cached[0] is not self.X or cached[1] is not self.B:
+            cached = self._reconstruction = (self.X, self.B, Reconstruction.of(self.X, self.B))
+        return cached[2]
 
     def cost(self, index: torch.Tensor | None = None) -> torch.Tensor:
         return self.terms(index)["total"]
@@ -95,6 +100,30 @@ class Problem:
         else:
             W4, c4 = self.decoder
             self.B = dcc_bstep(H, self.X - c4, W4.T, self.lambdas.lambda2, n_sweeps)
+
+    @contextlib.contextmanager
+    def noisy_inputs(self, level: float, generator: torch.Generator) -> Iterator[None]:
+        """Within the block, the training rows plus Gaussian noise of ``level`` times each
+        feature's standard deviation, drawn from ``generator`` (``level`` 0: unchanged).
+
+        >>> import torch
+        >>> from hashlearn.deep.bdnn.network import BDNNEncoder
+        >>> from hashlearn.deep.bdnn.objective import Lambdas
+        >>> X = torch.randn(50, 6)
+        >>> problem = Problem(X, BDNNEncoder(6, (8, 4), 4), torch.ones(50, 4), Lambdas())
+        >>> with problem.noisy_inputs(0.5, torch.Generator().manual_seed(0)):
+        ...     moved = float((problem.X - X).std() / X.std())
+        >>> round(moved, 1), problem.X is X
+        (0.5, True)
+        """
+        clean = self.X
+        if level > 0:
+            noise = torch.randn(clean.shape, generator=generator, dtype=clean.dtype)
+            self.X = clean + level * clean.std(0, keepdim=True) * noise
+        try:
+            yield
+        finally:
+            self.X = clean
 
     def snapshot(self) -> dict[str, torch.Tensor]:
         state = {f"net.{k}": v.detach().clone() for k, v in self.net.state_dict().items()}
@@ -113,18 +142,20 @@ class Problem:
 
 
 def w_step(problem: Problem, settings: Settings, n_iter: int, generator: torch.Generator) -> float:
-    """Network step with B fixed: L-BFGS for ``n_iter`` iterations or Adam epochs."""
-    if settings.optimizer == "lbfgs":
-        return lbfgs_step(problem.params(), problem.cost, n_iter)
-    return adam_step(
-        problem.params(),
-        problem.cost,
-        problem.X.shape[0],
-        batch_size=settings.batch_size,
-        n_epochs=settings.n_epochs,
-        learning_rate=settings.learning_rate,
-        generator=generator,
-    )
+    """Network step with B fixed: L-BFGS for ``n_iter`` iterations or Adam epochs, on
+    inputs with fresh noise of ``settings.input_noise`` (none by default)."""
+    with problem.noisy_inputs(settings.input_noise, generator):
+        if settings.optimizer == "lbfgs":
+            return lbfgs_step(problem.params(), problem.cost, n_iter)
+        return adam_step(
+            problem.params(),
+            problem.cost,
+            problem.X.shape[0],
+            batch_size=settings.batch_size,
+            n_epochs=settings.n_epochs,
+            learning_rate=settings.learning_rate,
+            generator=generator,
+        )
 
 
 @dataclass
