@@ -184,8 +184,8 @@ class SHBDNN(BDNNBase):
     ``settings_["refit"]``; its measured effect is in benchmarks/results/bdnn.md 6i.
     And ``input_noise`` (0.0): every W-step trains the network on the training rows
     plus fresh Gaussian noise of this many times each feature's standard deviation
-    (the B-step and the codes use the rows as they are), so that the network codes
-    rows it never saw more as it codes its training rows. Beyond the paper and off by
+    (the B-step and the codes use the rows as they are), so that new rows are coded
+    more like the training rows. Beyond the paper and off by
     default: 0.5 with weight decay 1e-3 raised CIFAR-10 features with 5,000 labels by 3.5
     mAP points at 32 bits, but lowered every data set inside the default race and 30,000
     CIFAR-10 rows (benchmarks/results/bdnn.md, section 6q; docs/bdnn.md). Recorded in
