@@ -181,9 +181,7 @@ class BDNNBase(TorchHasher):
         """
         value, label_weight = self.lambda2, float(getattr(self, "lambda5", 0.0))
         if value != "auto":
-            if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
-                raise ValueError(f"lambda2 must be a number >= 0 or 'auto', got {value!r}")
-            return float(value)
+            return _non_negative(value, "lambda2 must be a number >= 0 or 'auto'")
         if self.preset == "paper" or label_weight <= 0 or n_classes < 2:
             return PAPER_LAMBDA2
         return max(PAPER_LAMBDA2, label_weight * n_rows / (GAP_RATIO * int(self.n_bits)))
@@ -223,10 +221,7 @@ class BDNNBase(TorchHasher):
         >>> SHBDNN()._input_noise(), SHBDNN(input_noise=0.5)._input_noise()
         (0.0, 0.5)
         """
-        value = getattr(self, "input_noise", 0.0)
-        if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
-            raise ValueError(f"input_noise must be a number >= 0, got {value!r}")
-        return float(value)
+        return _non_negative(getattr(self, "input_noise", 0.0), "input_noise must be a number >= 0")
 
     def _dtype(self) -> torch.dtype:
         if self.dtype not in _DTYPES:
@@ -452,6 +447,18 @@ class BDNNBase(TorchHasher):
 #: Largest input magnitude accepted: the layers' products and the PCA second
 #: moments must stay finite in float32 training.
 MAX_ABS_INPUT = 1e15
+
+
+def _non_negative(value: Any, requirement: str) -> float:
+    """``value`` as a float when it is a real number >= 0 (not a bool, not NaN), else
+    ValueError "``requirement``, got ``value``".
+
+    >>> _non_negative(0.5, "s must be >= 0")
+    0.5
+    """
+    if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
+        raise ValueError(f"{requirement}, got {value!r}")
+    return float(value)
 
 
 def _check_magnitude(X: np.ndarray, name: str) -> None:
