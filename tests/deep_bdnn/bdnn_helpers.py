@@ -1,10 +1,13 @@
-"""Helpers of the BDNN tests: a W-step that crashes on cue, and the comparison of two fits."""
+"""Helpers of the BDNN tests: short fits, a W-step that crashes on cue, comparing two fits."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+#: Short fits for the tests: few L-BFGS iterations, two alternations, a fixed seed.
+FAST = {"n_pretrain_iter": 40, "n_wstep_iter": 20, "max_alternations": 2, "random_state": 0}
 
 
 @dataclass

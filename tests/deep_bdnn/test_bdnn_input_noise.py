@@ -3,14 +3,12 @@
 import numpy as np
 import pytest
 import torch
-from bdnn_helpers import assert_same_fit
+from bdnn_helpers import FAST, assert_same_fit
 
 import hashlearn
 from hashlearn.deep.bdnn import SHBDNN, UHBDNN, training
 from hashlearn.deep.bdnn.network import BDNNEncoder
 from hashlearn.deep.bdnn.objective import Lambdas
-
-FAST = {"n_pretrain_iter": 40, "n_wstep_iter": 20, "max_alternations": 2, "random_state": 0}
 
 
 def test_by_default_the_network_trains_on_the_rows_as_they_are(digits):

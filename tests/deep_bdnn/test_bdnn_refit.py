@@ -2,12 +2,10 @@
 
 import numpy as np
 import pytest
-from bdnn_helpers import assert_same_fit
+from bdnn_helpers import FAST, assert_same_fit
 
 import hashlearn
 from hashlearn.deep.bdnn import SHBDNN, fitting, training
-
-FAST = {"n_pretrain_iter": 40, "n_wstep_iter": 20, "max_alternations": 2, "random_state": 0}
 
 
 @pytest.fixture
