@@ -57,6 +57,15 @@ def input_transform(variant: str, X_train: np.ndarray) -> Transform:
     raise ValueError(f"unknown variant {variant!r}: raw, center, z, cl2 or rbfN")
 
 
+def chosen_settings(model: object) -> dict:
+    """What SH-BDNN's race chose, with every candidate's validation score (SDH: {})."""
+    settings = getattr(model, "settings_", {})
+    keys = ("lambda1", "hidden_sizes", "n_pretrain_iter", "input_noise", "lambda2")
+    chosen = {k: settings[k] for k in keys if k in settings}
+    scores = [round(r["score"], 4) for r in settings.get("candidates", []) if r["score"]]
+    return chosen | ({"race": scores} if scores else {})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("protocol")
@@ -85,6 +94,7 @@ def main() -> None:
         score = mean_average_precision(queries, database, data.y_query, data.y_db, n_bits=n_bits)
         row = {"protocol": args.protocol, "variant": args.variant, "method": args.method}
         row |= {"params": params, "bits": n_bits, "seed": seed, "map": round(float(score), 4)}
+        row |= {"chosen": chosen_settings(model)}
         print(json.dumps(row | {"fit_s": round(fit_seconds, 1)}), flush=True)
 
 

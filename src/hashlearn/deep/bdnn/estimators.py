@@ -4,11 +4,11 @@ Both share :class:`~hashlearn.deep.bdnn.fitting.BDNNBase`. Parameters common to 
 
 n_bits : code length L.
 preset : "auto" (default) or "paper". Settings left at "auto" (``lambda1``,
-    ``hidden_sizes``, ``n_pretrain_iter``) take the paper's values with "paper"; with
-    "auto" the model races the paper's values and the class's ``auto_candidates`` on
-    its validation split and keeps the best (:mod:`hashlearn.deep.bdnn.selection`); the choice and
-    every candidate's score are in ``settings_``. Without validation rows "auto"
-    falls back to the paper's values.
+    ``hidden_sizes``, ``n_pretrain_iter``, SH-BDNN's ``input_noise``) take the paper's
+    values with "paper"; with "auto" the model races the paper's values and the class's
+    ``auto_candidates`` on its validation split and keeps the best
+    (:mod:`hashlearn.deep.bdnn.selection`); the choice and every candidate's score are in
+    ``settings_``. Without validation rows "auto" falls back to the paper's values.
 candidates : None (the class's ``auto_candidates``) or a list of dicts of settings to
     race, e.g. ``[{"lambda1": 1e-3, "hidden_sizes": (256, 100)}]``.
 race_alternations : alternations each candidate runs before the best goes on (1).
@@ -182,14 +182,15 @@ class SHBDNN(BDNNBase):
     rows included (B = sign of its outputs, then a W-step), as SDH and the other baselines
     train on all of them. Beyond the paper (the paper preset never refits); recorded in
     ``settings_["refit"]``; its measured effect is in benchmarks/results/bdnn.md 6i.
-    And ``input_noise`` (0.0): every W-step trains the network on the training rows
+    And ``input_noise`` ("auto"): every W-step trains the network on the training rows
     plus fresh Gaussian noise of this many times each feature's standard deviation
     (the B-step and the codes use the rows as they are), so that new rows are coded
-    more like the training rows. Beyond the paper and off by
-    default: 0.5 with weight decay 1e-3 raised CIFAR-10 features with 5,000 labels by 3.5
-    mAP points at 32 bits, but lowered every data set inside the default race and 30,000
-    CIFAR-10 rows (benchmarks/results/bdnn.md, section 6q; docs/bdnn.md). Recorded in
-    ``settings_["input_noise"]``.
+    more like the training rows. Beyond the paper; "auto" is 0 (no noise) unless a raced
+    candidate sets it (``candidates=[{"input_noise": 0.5, ...}]``), and the paper preset
+    never adds noise. 0.5 with weight decay 1e-3 raised CIFAR-10 features with 5,000
+    labels by 3.5 mAP points at 32 bits, but lowered every data set inside the default
+    race and 30,000 CIFAR-10 rows (benchmarks/results/bdnn.md, section 6q;
+    docs/bdnn.md). Recorded in ``settings_["input_noise"]``.
     See the module docstring for the others.
 
     Examples
@@ -243,7 +244,7 @@ class SHBDNN(BDNNBase):
         lambda5: float = 1e-2,
         similarity: str = "auto",
         refit: bool = True,
-        input_noise: float = 0.0,
+        input_noise: float | str = "auto",
     ):
         self.n_bits = n_bits
         self.hidden_sizes = hidden_sizes

@@ -53,12 +53,17 @@ _RUN_ONLY = (
     "feature_extractor",
     "refit",
 )
-#: Parameters added after checkpoints were first written, with the value that fits as
-#: before: at that value they stay out of the fingerprint, so an older run still resumes.
-_ADDED_LATER: dict[str, Any] = {"n_restarts": 1, "input_noise": 0.0}
+#: Parameters added after checkpoints were first written, with the values that fit as
+#: before: at those values they stay out of the fingerprint, so an older run still resumes.
+_ADDED_LATER: dict[str, tuple[Any, ...]] = {"n_restarts": (1,), "input_noise": (0.0, "auto")}
 PRESETS = ("auto", "paper")
 #: The paper's value of each setting that ``preset="auto"`` may choose.
-PAPER_CHOICE: dict[str, Any] = {"lambda1": 1e-5, "hidden_sizes": "table", "n_pretrain_iter": 400}
+PAPER_CHOICE: dict[str, Any] = {
+    "lambda1": 1e-5,
+    "hidden_sizes": "table",
+    "n_pretrain_iter": 400,
+    "input_noise": 0.0,
+}
 #: The paper's weight of the binary gap (``lambda2``).
 PAPER_LAMBDA2 = 5e-2
 #: The most the label pull may outweigh the gap pull, lambda5 m / (lambda2 L), with
@@ -190,12 +195,15 @@ class BDNNBase(TorchHasher):
         """The settings to fit: one (paper preset, no validation) or the race's candidates."""
         if self.preset not in PRESETS:
             raise ValueError(f"preset must be one of {PRESETS}, got {self.preset!r}")
-        given = {k: getattr(self, k) for k in PAPER_CHOICE}
+        given = {k: getattr(self, k, v) for k, v in PAPER_CHOICE.items()}
         given["hidden_sizes"] = "table" if given["hidden_sizes"] is None else given["hidden_sizes"]
         if self.preset == "paper" or not can_select:
             return merge_choices(given, [PAPER_CHOICE])
         candidates = self.candidates if self.candidates is not None else self.auto_candidates
-        return merge_choices(given, [PAPER_CHOICE, *map(_full_candidate, candidates)])
+        full = [_full_candidate(c) for c in candidates]
+        if not hasattr(self, "input_noise") and any(c["input_noise"] for c in full):
+            raise ValueError("candidates: input_noise is a setting of SH-BDNN only")
+        return merge_choices(given, [PAPER_CHOICE, *full])
 
     def _settings(self, choice: dict[str, Any]) -> Settings:
         if self.optimizer not in ("lbfgs", "adam"):
@@ -211,17 +219,8 @@ class BDNNBase(TorchHasher):
             self.learning_rate,
             getattr(self, "n_dcc_sweeps", 10),
             self._progress(),
-            self._input_noise(),
+            _non_negative(choice["input_noise"], "input_noise must be a number >= 0 or 'auto'"),
         )
-
-    def _input_noise(self) -> float:
-        """The noise level of the W-steps' inputs (SH-BDNN's ``input_noise``; none for UH).
-
-        >>> from hashlearn import SHBDNN
-        >>> SHBDNN()._input_noise(), SHBDNN(input_noise=0.5)._input_noise()
-        (0.0, 0.5)
-        """
-        return _non_negative(getattr(self, "input_noise", 0.0), "input_noise must be a number >= 0")
 
     def _dtype(self) -> torch.dtype:
         if self.dtype not in _DTYPES:
@@ -266,11 +265,7 @@ class BDNNBase(TorchHasher):
         params = self.get_params(deep=False)
         if params.get("lambda2") == "auto":
             params["lambda2"] = gap_weight
-        return {
-            k: v
-            for k, v in params.items()
-            if k not in _RUN_ONLY and not (k in _ADDED_LATER and v == _ADDED_LATER[k])
-        }
+        return {k: v for k, v in params.items() if k not in _RUN_ONLY and not _as_before(k, v)}
 
     def _restarts(self, can_select: bool) -> int:
         """Initialisations to race: ``n_restarts`` with validation rows, else one."""
@@ -412,6 +407,7 @@ class BDNNBase(TorchHasher):
         sub-folder per candidate for the race's first stages."""
         if key["digest"] is None:
             return None
+        choice = {k: v for k, v in choice.items() if not _as_before(k, v)}
         run = params_fingerprint(key["digest"], {**key["params"], **choice})
         folder = Path(self.checkpoint_dir)
         return CheckpointHook(folder / f"race-{run[:16]}" if racing else folder, run, self.resume)
@@ -498,11 +494,21 @@ def _full_candidate(candidate: Any) -> dict[str, Any]:
             f"got {candidate!r}"
         )
     full = {**PAPER_CHOICE, **candidate}
-    for key in ("lambda1", "n_pretrain_iter"):
+    for key in ("lambda1", "n_pretrain_iter", "input_noise"):
         value = full[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"candidates: {key} must be a number >= 0, got {value!r}")
     return full
+
+
+def _as_before(key: str, value: Any) -> bool:
+    """Whether a parameter added after the first checkpoints has a value that fits as
+    before it existed (so it stays out of the fingerprint).
+
+    >>> _as_before("input_noise", "auto"), _as_before("input_noise", 0.5), _as_before("lambda1", 0)
+    (True, False, False)
+    """
+    return key in _ADDED_LATER and value in _ADDED_LATER[key]
 
 
 def _jsonable(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
