@@ -62,8 +62,9 @@ def chosen_settings(model: object) -> dict:
     settings = getattr(model, "settings_", {})
     keys = ("lambda1", "hidden_sizes", "n_pretrain_iter", "input_noise", "lambda2")
     chosen = {k: settings[k] for k in keys if k in settings}
-    scores = [round(r["score"], 4) for r in settings.get("candidates", []) if r["score"]]
-    return chosen | ({"race": scores} if scores else {})
+    raced = [r for r in settings.get("candidates", []) if r["score"] is not None]
+    race = {"race": [r["score"] for r in raced], "race_s": [r["seconds"] for r in raced]}
+    return chosen | ({k: [round(v, 4) for v in vs] for k, vs in race.items()} if raced else {})
 
 
 def main() -> None:
