@@ -14,6 +14,8 @@ Usage (one thread; benchmarks/results/bdnn.md section 6d)::
     HASHLEARN_DATA=~/datasets python benchmarks/bdnn_race_probe.py mnist-10k-5k 8,16,24,32 \\
         --seeds 0,1,2 --out race_mnist5k.jsonl
     python benchmarks/bdnn_race_probe.py --replay race_mnist5k.jsonl
+
+``--extra '[{"input_noise": 0.5, "lambda1": 1e-3}]'`` races more candidates beside them.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from hashlearn.deep.bdnn.fitting import PAPER_CHOICE, _full_candidate
 from hashlearn.metrics import mean_average_precision
 
 
-def candidates() -> list[dict[str, Any]]:
-    """The settings SH-BDNN's default race tries, the paper's first."""
-    auto = hashlearn.create("sh-bdnn").auto_candidates
+def candidates(extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The settings SH-BDNN's default race tries, the paper's first, then ``extra``."""
+    auto = [*hashlearn.create("sh-bdnn").auto_candidates, *extra]
     return [dict(PAPER_CHOICE), *(_full_candidate(c) for c in auto)]
 
 
@@ -87,6 +89,14 @@ def race_once(runs: list[dict], stages: int) -> tuple[dict, int]:
     return winner, cost + max(0, len(winner["val"]) - stages)
 
 
+def finalists(runs: list[dict], stages: int, n: int) -> tuple[dict, int]:
+    """``stages`` stages each, then the best ``n`` go on to their ends; the best of those."""
+    ahead = sorted(runs, key=lambda r: -best_so_far(r["val"], stages))[:n]  # ties: earlier
+    winner = max(ahead, key=lambda r: max(r["val"]))
+    cost = sum(min(stages, len(r["val"])) for r in runs)
+    return winner, cost + sum(max(0, len(r["val"]) - stages) for r in ahead)
+
+
 def replay(path: str) -> None:
     """Print each rule's picked test mAP and stage cost per (bits, seed), and the means."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
@@ -102,6 +112,7 @@ def replay(path: str) -> None:
     rules = {"race 2 stages (default)": lambda r: race_once(r, 2),
              "race 3 stages": lambda r: race_once(r, 3),
              "halving from 2": lambda r: halving(r, 2),
+             "best two to the end": lambda r: finalists(r, 2, 2),
              "all to the end": lambda r: race_once(r, 99)}  # fmt: skip
     print("| bits | seed | SDH | paper | best in hindsight | " + " | ".join(rules) + " |")
     print("|---" * (5 + len(rules)) + "|")
@@ -125,6 +136,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--out", help="append JSON lines here")
     ap.add_argument("--replay", help="a JSON-lines file of earlier runs")
+    ap.add_argument("--extra", default="[]", help="JSON list of candidates to race as well")
     args = ap.parse_args()
     if args.replay:
         replay(args.replay)
@@ -133,7 +145,7 @@ def main() -> None:
     data = load_benchmark_data(args.protocol, seed=0)
     for n_bits in [int(b) for b in args.bits.split(",")]:
         for seed in [int(s) for s in args.seeds.split(",")]:
-            jobs = [("sh-bdnn", c) for c in candidates()] + [("sdh", {})]
+            jobs = [("sh-bdnn", c) for c in candidates(json.loads(args.extra))] + [("sdh", {})]
             for method, choice in jobs:
                 row = {"protocol": args.protocol} | fit_row(data, method, n_bits, seed, choice)
                 print(json.dumps(row), flush=True)

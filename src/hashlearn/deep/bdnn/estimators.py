@@ -12,6 +12,8 @@ preset : "auto" (default) or "paper". Settings left at "auto" (``lambda1``,
 candidates : None (the class's ``auto_candidates``) or a list of dicts of settings to
     race, e.g. ``[{"lambda1": 1e-3, "hidden_sizes": (256, 100)}]``.
 race_alternations : alternations each candidate runs before the best goes on (1).
+race_finalists : how many of the race's best go on to their ends; the one that ends
+    with the best validation score wins (1: the race's best alone).
 n_restarts : initialisations (ITQ rotation, network, shuffling) each candidate is raced
     from (1: the paper's single start). Beyond the paper: with validation rows, k
     restarts multiply the race by k and keep the start that validates best; 8-bit codes
@@ -123,6 +125,7 @@ class UHBDNN(BDNNBase):
         preset: str = "auto",
         candidates: Any = None,
         race_alternations: int = 1,
+        race_finalists: int = 1,
         n_restarts: int = 1,
         time_budget: float | None = None,
         n_dcc_sweeps: int = 10,
@@ -155,6 +158,7 @@ class UHBDNN(BDNNBase):
         self.preset = preset
         self.candidates = candidates
         self.race_alternations = race_alternations
+        self.race_finalists = race_finalists
         self.n_restarts = n_restarts
         self.time_budget = time_budget
         self.n_dcc_sweeps = n_dcc_sweeps
@@ -239,6 +243,7 @@ class SHBDNN(BDNNBase):
         preset: str = "auto",
         candidates: Any = None,
         race_alternations: int = 1,
+        race_finalists: int = 1,
         n_restarts: int = 1,
         time_budget: float | None = None,
         lambda5: float = 1e-2,
@@ -273,6 +278,7 @@ class SHBDNN(BDNNBase):
         self.preset = preset
         self.candidates = candidates
         self.race_alternations = race_alternations
+        self.race_finalists = race_finalists
         self.n_restarts = n_restarts
         self.time_budget = time_budget
         self.lambda5 = lambda5

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from hashlearn.deep.bdnn.objective import Lambdas
 from hashlearn.deep.bdnn.selection import (
     RESTART,
     Entrant,
+    has_ended,
     merge_choices,
     race,
     restart_rng,
@@ -55,7 +56,11 @@ _RUN_ONLY = (
 )
 #: Parameters added after checkpoints were first written, with the values that fit as
 #: before: at those values they stay out of the fingerprint, so an older run still resumes.
-_ADDED_LATER: dict[str, tuple[Any, ...]] = {"n_restarts": (1,), "input_noise": (0.0, "auto")}
+_ADDED_LATER: dict[str, tuple[Any, ...]] = {
+    "n_restarts": (1,),
+    "input_noise": (0.0, "auto"),
+    "race_finalists": (1,),
+}
 PRESETS = ("auto", "paper")
 #: The paper's value of each setting that ``preset="auto"`` may choose.
 PAPER_CHOICE: dict[str, Any] = {
@@ -267,6 +272,18 @@ class BDNNBase(TorchHasher):
             params["lambda2"] = gap_weight
         return {k: v for k, v in params.items() if k not in _RUN_ONLY and not _as_before(k, v)}
 
+    def _finalists(self) -> int:
+        """How many of the race's best go on to their ends before one is chosen.
+
+        >>> from hashlearn import SHBDNN
+        >>> SHBDNN(race_finalists=2)._finalists()
+        2
+        """
+        n = self.race_finalists
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+            raise ValueError(f"race_finalists must be an integer >= 1, got {n!r}")
+        return int(n)
+
     def _restarts(self, can_select: bool) -> int:
         """Initialisations to race: ``n_restarts`` with validation rows, else one."""
         n = int(self.n_restarts)
@@ -312,6 +329,7 @@ class BDNNBase(TorchHasher):
                 choices,
                 1 + int(self.race_alternations),
                 self.time_budget,
+                self._finalists(),
             )
         tracker = self._finish(entrant, key)
         self.settings_ = {
@@ -387,7 +405,11 @@ class BDNNBase(TorchHasher):
         return Entrant(choice, self._settings(choice), problem, scorer, generator)
 
     def _finish(self, entrant: Entrant, key: dict[str, Any]) -> Tracker:
-        """Run ``entrant`` to the end, from its checkpoint when resuming."""
+        """Run ``entrant`` to the end, from its checkpoint when resuming (a finalist of
+        the race has run to its end already)."""
+        if has_ended(entrant):
+            assert entrant.tracker is not None  # has_ended
+            return entrant.tracker
         hook = self._hook(key, entrant.choice)
         resumed = hook.load(entrant.problem, entrant.generator) if hook is not None else None
         return alternate(

@@ -7,7 +7,10 @@ pre-trains and runs ``race_alternations`` alternations on the training rows and
 is scored as early stopping scores it, on the validation rows (carved from the
 training data, never the queries). The best candidate then goes on from where it
 stopped, so its part of the race is not repeated, and ends exactly as a fit with
-its settings alone would (same initialisation, same steps). With a checkpoint
+its settings alone would (same initialisation, same steps). With
+``race_finalists=k`` > 1 the best k of the race each go on to their ends and the one
+that ends best wins: a candidate that starts slower but climbs further (a stronger
+weight decay, say) is not dropped on the first look. With a checkpoint
 folder every candidate checkpoints its own stages, so a race stopped half-way
 resumes without running again the stages it had finished.
 
@@ -31,7 +34,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from hashlearn.deep.bdnn.training import CheckpointHook, Problem, Settings, Tracker, alternate
+from hashlearn.deep.bdnn.training import (
+    CheckpointHook,
+    Problem,
+    Settings,
+    Tracker,
+    alternate,
+    finished,
+)
 
 
 def merge_choices(given: dict[str, Any], candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,7 +103,7 @@ def run_stages(entrant: Entrant, n_stages: int) -> float:
     returns the seconds they took (those of stages run before a resume included)."""
     tic = time.perf_counter()
     loaded = entrant.hook.load(entrant.problem, entrant.generator) if entrant.hook else None
-    before = sum(loaded.seconds) if loaded is not None else 0.0
+    before = sum(loaded.seconds[:n_stages]) if loaded is not None else 0.0
     remaining = n_stages - len(loaded.scores) if loaded is not None else n_stages
     entrant.tracker = alternate(
         entrant.problem,
@@ -107,21 +117,31 @@ def run_stages(entrant: Entrant, n_stages: int) -> float:
     return before + time.perf_counter() - tic
 
 
+def race_score(entrant: Entrant, n_stages: int) -> float:
+    """The best validation score of ``entrant``'s first ``n_stages`` stages (a finalist
+    resumed from its checkpoint may have run more)."""
+    assert entrant.tracker is not None  # run_stages ran or loaded its stages
+    return max(entrant.tracker.scores[:n_stages])
+
+
 def race(
     enter: Callable[[dict[str, Any]], Entrant],
     choices: list[dict[str, Any]],
     n_stages: int,
     time_budget: float | None = None,
+    finalists: int = 1,
 ) -> tuple[Entrant, list[dict[str, Any]]]:
     """Run the first ``n_stages`` stages of each choice; return the best and every result.
 
     ``enter(choice)`` builds a candidate's run. The first choice always runs; a
     later one is skipped (and reported so) once the candidates so far have taken
-    ``time_budget`` seconds. Ties go to the earlier choice.
+    ``time_budget`` seconds. With ``finalists`` > 1 the best that many go on to their
+    ends, and the best at the end wins. Ties go to the earlier choice.
     """
     spent = 0.0
     entrants: list[Entrant] = []
     results: list[dict[str, Any]] = []
+    result_of: dict[int, dict[str, Any]] = {}  # id of an entrant -> its row of results
     for choice in choices:
         if entrants and time_budget is not None and spent > time_budget:
             results.append({**choice, "score": None, "seconds": 0.0, "skipped": True})
@@ -131,10 +151,36 @@ def race(
         seconds = time.perf_counter() - tic + run_stages(entrant, n_stages)
         spent += seconds
         entrants.append(entrant)
-        assert entrant.tracker is not None  # run_stages ran or loaded its stages
-        results.append({**choice, "score": entrant.tracker.best_score, "seconds": seconds})
+        score = race_score(entrant, n_stages)
+        results.append({**choice, "score": score, "seconds": seconds})
+        result_of[id(entrant)] = results[-1]
         if entrant.settings.progress:
-            score = entrant.tracker.best_score
             print(f"[bdnn] candidate {choice}: validation {score:.4f}", file=sys.stderr)
-    winner = max(entrants, key=lambda e: e.tracker.best_score if e.tracker else -1.0)
+    ranked = sorted(entrants, key=lambda e: -race_score(e, n_stages))  # stable: ties to earlier
+    if finalists <= 1 or len(ranked) == 1:
+        return ranked[0], results
+    for entrant in ranked[:finalists]:
+        result = result_of[id(entrant)]
+        result["final_score"], result["final_seconds"] = run_to_end(entrant)
+    winner = max(ranked[:finalists], key=lambda e: e.tracker.best_score if e.tracker else -1.0)
     return winner, results
+
+
+def run_to_end(entrant: Entrant) -> tuple[float, float]:
+    """Go on with ``entrant`` from where the race left it to the end of its run (best
+    weights restored); returns its best validation score and the seconds it took."""
+    tic = time.perf_counter()
+    entrant.tracker = alternate(
+        entrant.problem,
+        entrant.settings,
+        entrant.scorer,
+        entrant.generator,
+        entrant.hook,
+        tracker=entrant.tracker,
+    )
+    return entrant.tracker.best_score, time.perf_counter() - tic
+
+
+def has_ended(entrant: Entrant) -> bool:
+    """Whether ``entrant``'s run is over (early stopping fired or every alternation ran)."""
+    return entrant.tracker is not None and finished(entrant.tracker, entrant.settings)
