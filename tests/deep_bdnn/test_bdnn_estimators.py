@@ -79,10 +79,13 @@ def test_resume_after_a_crash_equals_an_uninterrupted_run(digits, tmp_path, monk
 
 
 def test_resume_refuses_another_runs_checkpoint(digits, tmp_path):
+    # The winner's run to its end checkpoints in checkpoint_dir itself with one finalist
+    # (finalists run to their ends in their own sub-folders, named by their runs).
     X, y = digits
-    SHBDNN(n_bits=8, checkpoint_dir=tmp_path, **FAST).fit(X[:200], y[:200])
+    one = {**FAST, "race_finalists": 1}
+    SHBDNN(n_bits=8, checkpoint_dir=tmp_path, **one).fit(X[:200], y[:200])
     with pytest.raises(ValueError, match="another run"):
-        SHBDNN(n_bits=8, checkpoint_dir=tmp_path, resume=True, **FAST).fit(X[:210], y[:210])
+        SHBDNN(n_bits=8, checkpoint_dir=tmp_path, resume=True, **one).fit(X[:210], y[:210])
 
 
 def test_float64_and_adam_options(digits):

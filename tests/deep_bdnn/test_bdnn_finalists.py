@@ -1,7 +1,7 @@
 """``race_finalists``: the race's best few go on to their ends before one is chosen."""
 
 import pytest
-from bdnn_helpers import FAST, assert_same_fit
+from bdnn_helpers import FAST, assert_same_fit, settings_alone
 
 from hashlearn.deep.bdnn import SHBDNN, UHBDNN, training
 
@@ -19,14 +19,20 @@ def test_the_best_two_run_to_their_ends_and_the_best_at_the_end_wins(digits):
     raced = model.settings_["candidates"]
     ahead = sorted(raced, key=lambda r: -r["score"])[:2]
     assert finals(model) == [r for r in raced if r in ahead]
+    alone = {}
     for final in finals(model):
-        alone = SHBDNN(n_bits=16, lambda1=final["lambda1"], **LONGER).fit(X[:600], y[:600])
-        assert final["final_score"] == max(alone.val_scores_)
+        params = settings_alone(final)
+        alone[final["lambda1"]] = SHBDNN(n_bits=16, **params, **LONGER).fit(X[:600], y[:600])
+        assert final["final_score"] == max(alone[final["lambda1"]].val_scores_)
     best = max(finals(model), key=lambda r: r["final_score"])
-    assert model.settings_["lambda1"] == best["lambda1"]
-    alone = SHBDNN(n_bits=16, lambda1=best["lambda1"], **LONGER).fit(X[:600], y[:600])
-    assert_same_fit(model, alone, X[600:])
-    assert finals(SHBDNN(n_bits=16, **LONGER).fit(X[:600], y[:600])) == []
+    assert settings_alone(model.settings_) == settings_alone(best) | {"hidden_sizes": [90, 30]}
+    assert_same_fit(model, alone[best["lambda1"]], X[600:])
+    one = SHBDNN(n_bits=16, race_finalists=1, **LONGER).fit(X[:600], y[:600])
+    assert finals(one) == []
+
+
+def test_sh_bdnn_has_two_finalists_by_default():
+    assert SHBDNN().race_finalists == 2 and UHBDNN().race_finalists == 1
 
 
 def test_uh_bdnn_has_finalists_too(digits):

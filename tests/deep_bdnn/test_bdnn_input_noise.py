@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from bdnn_helpers import FAST, assert_same_fit
+from bdnn_helpers import FAST, assert_same_fit, settings_alone
 
 import hashlearn
 from hashlearn.deep.bdnn import SHBDNN, UHBDNN, fitting, training
@@ -11,12 +11,12 @@ from hashlearn.deep.bdnn.network import BDNNEncoder
 from hashlearn.deep.bdnn.objective import Lambdas
 
 
-def test_by_default_the_network_trains_on_the_rows_as_they_are(digits):
+def test_the_paper_preset_trains_on_the_rows_as_they_are(digits):
     X, y = digits
-    default = SHBDNN(n_bits=8, lambda1=1e-3, **FAST).fit(X[:400], y[:400])
-    clean = SHBDNN(n_bits=8, lambda1=1e-3, input_noise=0.0, **FAST).fit(X[:400], y[:400])
-    assert default.settings_["input_noise"] == 0.0
-    assert_same_fit(default, clean, X[400:])
+    paper = SHBDNN(n_bits=8, preset="paper", **FAST).fit(X[:400], y[:400])
+    clean = SHBDNN(n_bits=8, preset="paper", input_noise=0.0, **FAST).fit(X[:400], y[:400])
+    assert paper.settings_["input_noise"] == 0.0
+    assert_same_fit(paper, clean, X[400:])
     assert UHBDNN(n_bits=8, **FAST).fit(X[:400]).settings_["input_noise"] == 0.0
 
 
@@ -75,8 +75,7 @@ def test_a_noise_level_left_at_auto_is_raced_and_the_winner_ends_as_alone(digits
     assert [(r["lambda1"], r["input_noise"]) for r in results] == [(1e-5, 0.0), (1e-3, 0.5)]
     best = max(results, key=lambda r: r["score"])
     assert model.settings_["input_noise"] == best["input_noise"]
-    chosen = {"lambda1": best["lambda1"], "input_noise": best["input_noise"]}
-    alone = SHBDNN(n_bits=8, **chosen, **FAST).fit(X[:400], y[:400])
+    alone = SHBDNN(n_bits=8, **settings_alone(best), **FAST).fit(X[:400], y[:400])
     assert alone.settings_["candidates"] == []
     assert_same_fit(model, alone, X[400:])
 

@@ -160,9 +160,20 @@ class BDNNBase(TorchHasher):
         return BDNNEncoder(n_features, self._hidden(chosen), int(self.n_bits))
 
     def _hidden(self, sizes: Any) -> tuple[int, int]:
-        """(n1, n2) of a setting: explicit sizes, or the authors' table ("table", None)."""
+        """(n1, n2) of a setting: explicit sizes, the authors' table ("table", None), or
+        "wide": twice the table's, at least (256, 100).
+
+        >>> from hashlearn import SHBDNN
+        >>> SHBDNN(n_bits=32)._hidden("table"), SHBDNN(n_bits=32)._hidden("wide")
+        ((120, 50), (256, 100))
+        >>> SHBDNN(n_bits=64)._hidden("wide")
+        (400, 180)
+        """
         if sizes in (None, "table", "auto"):
             return hidden_sizes(int(self.n_bits))
+        if sizes == "wide":
+            n1, n2 = hidden_sizes(int(self.n_bits))
+            return max(256, 2 * n1), max(100, 2 * n2)
         return int(sizes[0]), int(sizes[1])
 
     def _lambdas(self, choice: dict[str, Any], gap_weight: float) -> Lambdas:
