@@ -191,11 +191,11 @@ class SHBDNN(BDNNBase):
     plus fresh Gaussian noise of this many times each feature's standard deviation
     (the B-step and the codes use the rows as they are), so that new rows are coded
     more like the training rows. Beyond the paper; "auto" is 0 (no noise) unless a raced
-    candidate sets it (``candidates=[{"input_noise": 0.5, ...}]``), and the paper preset
-    never adds noise. 0.5 with weight decay 1e-3 raised CIFAR-10 features with 5,000
-    labels by 3.5 mAP points at 32 bits, but lowered every data set inside the default
-    race and 30,000 CIFAR-10 rows (benchmarks/results/bdnn.md, section 6q;
-    docs/bdnn.md). Recorded in ``settings_["input_noise"]``.
+    candidate sets it: the default race has one, 0.5 with weight decay 1e-3 and the
+    "wide" network, which the validation rows chose on CIFAR-10 features with 5,000
+    labels (+3 mAP points at 32 bits) and not on MNIST or the digits
+    (benchmarks/results/bdnn.md, sections 6q and 6r; docs/bdnn.md). The paper preset
+    never adds noise. Recorded in ``settings_["input_noise"]``.
     See the module docstring for the others.
 
     Examples
