@@ -160,7 +160,7 @@ WIDE_CIFAR = {**PAPER, "hidden_sizes": (256, 100), "lambda1": 1e-3}
 FROZEN_MLP = {"epochs": 60, "hidden_sizes": (1024,), "learning_rate": 0.003}
 IMAGES_QUICK = Subset(max_queries=100, max_train=200, max_database=1000)
 
-DEMO = "demo_digits_gap_xeon_avx2.json"
+DEMO = "demo_digits_finalists_xeon_avx2.json"
 XEON, EPYC = "Intel(R) Xeon(R) Processor", "AMD EPYC"
 #: Claims recorded with the math kernels pinned to AVX2 (``Claim.kernels``).
 AVX2 = PINNED_TAG
@@ -267,7 +267,7 @@ CLAIMS: tuple[Claim, ...] = (
             24: {MAP: 0.9167, PR2: 0.9284},
             32: {MAP: 0.9305, PR2: 0.9322},
         },
-        results_file="sh_bdnn_mnist5k_auto_xeon_avx2.json",
+        results_file="sh_bdnn_mnist5k_finalists_xeon_avx2.json",
         recorded_on=XEON,
         kernels=AVX2,
     ),
