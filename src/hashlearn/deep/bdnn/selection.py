@@ -105,16 +105,22 @@ def run_stages(entrant: Entrant, n_stages: int) -> float:
     loaded = entrant.hook.load(entrant.problem, entrant.generator) if entrant.hook else None
     before = sum(loaded.seconds[:n_stages]) if loaded is not None else 0.0
     remaining = n_stages - len(loaded.scores) if loaded is not None else n_stages
-    entrant.tracker = alternate(
+    entrant.tracker = go_on(entrant, loaded, stages=max(0, remaining))
+    return before + time.perf_counter() - tic
+
+
+def go_on(entrant: Entrant, tracker: Tracker | None, stages: int | None = None) -> Tracker:
+    """``alternate`` ``entrant``'s run from ``tracker`` (None: from the start), for
+    ``stages`` stages or (None) to its end."""
+    return alternate(
         entrant.problem,
         entrant.settings,
         entrant.scorer,
         entrant.generator,
         entrant.hook,
-        tracker=loaded,
-        stages=max(0, remaining),
+        tracker=tracker,
+        stages=stages,
     )
-    return before + time.perf_counter() - tic
 
 
 def race_score(entrant: Entrant, n_stages: int) -> float:
@@ -170,14 +176,7 @@ def run_to_end(entrant: Entrant) -> tuple[float, float]:
     """Go on with ``entrant`` from where the race left it to the end of its run (best
     weights restored); returns its best validation score and the seconds it took."""
     tic = time.perf_counter()
-    entrant.tracker = alternate(
-        entrant.problem,
-        entrant.settings,
-        entrant.scorer,
-        entrant.generator,
-        entrant.hook,
-        tracker=entrant.tracker,
-    )
+    entrant.tracker = go_on(entrant, entrant.tracker)
     return entrant.tracker.best_score, time.perf_counter() - tic
 
 
