@@ -10,12 +10,12 @@ import numpy as np
 FAST = {"n_pretrain_iter": 40, "n_wstep_iter": 20, "max_alternations": 2, "random_state": 0}
 #: SH-BDNN's network and input noise as the paper has them: with ``lambda1`` given too,
 #: ``preset="auto"`` has nothing left to race.
-NOT_RACED = {"hidden_sizes": "table", "input_noise": 0.0}
+NOT_RACED = {"hidden_sizes": "table", "input_noise": 0.0, "n_anchors": 0}
 
 
 def settings_alone(result: dict[str, Any]) -> dict[str, Any]:
     """The settings a race's row (or ``settings_``) chose, given as a fit's parameters."""
-    return {k: result[k] for k in ("lambda1", "hidden_sizes", "input_noise")}
+    return {k: result[k] for k in ("lambda1", "hidden_sizes", "input_noise", "n_anchors")}
 
 
 @dataclass

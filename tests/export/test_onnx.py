@@ -202,3 +202,12 @@ def test_cli_refuses_a_classic_model_in_one_line(digits, tmp_path):
     result = CliRunner().invoke(cli, ["export-onnx", str(tmp_path / "itq"), str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "error: itq is a linear/kernel map" in result.output
+
+
+def test_an_sh_bdnn_model_on_kernel_inputs_exports_its_kernel_map(digits, tmp_path):
+    X, y = digits
+    params = {**FAST["sh-bdnn"], "preset": "paper", "n_anchors": 200, "random_state": 0}
+    model = hashlearn.create("sh-bdnn", n_bits=8, **params).fit(X[:N_TRAIN], y[:N_TRAIN])
+    projection, bits = run(export_onnx(model, tmp_path / "kernel.onnx"), X[N_TRAIN:])
+    np.testing.assert_allclose(projection, model.project(X[N_TRAIN:]), rtol=0, atol=1e-4)
+    np.testing.assert_array_equal(bits, model.transform(X[N_TRAIN:]))

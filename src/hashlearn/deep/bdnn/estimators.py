@@ -196,6 +196,12 @@ class SHBDNN(BDNNBase):
     labels (+3.8 mAP points at 32 bits, three seeds) and not on MNIST or the digits
     (benchmarks/results/bdnn.md, sections 6q and 6r; docs/bdnn.md). The paper preset
     never adds noise. Recorded in ``settings_["input_noise"]``.
+    And ``n_anchors`` ("auto"): with N > 0 the network reads SDH's kernel map of the
+    features instead of the features, the RBF kernel values on N anchors drawn from the
+    training rows (never the validation rows), centred; the fitted model applies it
+    itself, and saves it (:mod:`hashlearn.deep.bdnn.kernel_inputs`). Beyond the paper;
+    "auto" is 0 (the features as they are) unless a raced candidate sets it. Recorded
+    in ``settings_["n_anchors"]`` (the anchors used: at most the training rows).
     See the module docstring for the others.
 
     Examples
@@ -258,6 +264,7 @@ class SHBDNN(BDNNBase):
         similarity: str = "auto",
         refit: bool = True,
         input_noise: float | str = "auto",
+        n_anchors: int | str = "auto",
     ):
         self.n_bits = n_bits
         self.hidden_sizes = hidden_sizes
@@ -293,6 +300,7 @@ class SHBDNN(BDNNBase):
         self.similarity = similarity
         self.refit = refit
         self.input_noise = input_noise
+        self.n_anchors = n_anchors
 
     def _extra_terms(self, data: dict[str, Any], Xt: torch.Tensor) -> dict[str, Any]:
         return {"sim": make_similarity(torch.as_tensor(data["y"]), self.similarity, torch.float64)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from hashlearn._validation import check_features, check_label_pair, check_labels
 from hashlearn.deep._base import TorchHasher, check_validation_shape
 from hashlearn.deep.bdnn.bstep import sign_pm
 from hashlearn.deep.bdnn.deprecated import validation_by_position, warn_verbose
+from hashlearn.deep.bdnn.kernel_inputs import KernelEncoder, KernelMap, kernel_map
 from hashlearn.deep.bdnn.network import (
     BDNNEncoder,
     hidden_sizes,
@@ -60,6 +62,7 @@ _ADDED_LATER: dict[str, tuple[Any, ...]] = {
     "n_restarts": (1,),
     "input_noise": (0.0, "auto"),
     "race_finalists": (1,),
+    "n_anchors": (0, "auto"),
 }
 PRESETS = ("auto", "paper")
 #: The paper's value of each setting that ``preset="auto"`` may choose.
@@ -68,7 +71,10 @@ PAPER_CHOICE: dict[str, Any] = {
     "hidden_sizes": "table",
     "n_pretrain_iter": 400,
     "input_noise": 0.0,
+    "n_anchors": 0,
 }
+#: Settings of SH-BDNN's inputs that UH-BDNN's candidates may not set.
+_SUPERVISED_ONLY = ("input_noise", "n_anchors")
 #: The paper's weight of the binary gap (``lambda2``).
 PAPER_LAMBDA2 = 5e-2
 #: The most the label pull may outweigh the gap pull, lambda5 m / (lambda2 L), with
@@ -116,7 +122,8 @@ def itq_codes(X: np.ndarray, n_bits: int, rng: np.random.Generator) -> np.ndarra
 
 @dataclass
 class _Inputs:
-    """Network inputs (rescaled features) and how validation scores them."""
+    """Network inputs (rescaled features, or their kernel map) and how validation scores
+    them; ``features`` are the rows before either, ``kernel`` the map (None: none)."""
 
     X: torch.Tensor
     X_val: torch.Tensor | None
@@ -124,6 +131,9 @@ class _Inputs:
     held_out: bool
     shift: np.ndarray
     scale: float
+    features: np.ndarray
+    features_val: np.ndarray | None
+    kernel: KernelMap | None = None
 
 
 class BDNNBase(TorchHasher):
@@ -155,9 +165,14 @@ class BDNNBase(TorchHasher):
         """``progress``, or the deprecated ``verbose`` where it is given."""
         return bool(self.progress if self.verbose is None else self.verbose)
 
-    def _build_module(self, n_features: int) -> BDNNEncoder:
-        chosen = getattr(self, "settings_", {}).get("hidden_sizes", self.hidden_sizes)
-        return BDNNEncoder(n_features, self._hidden(chosen), int(self.n_bits))
+    def _build_module(self, n_features: int) -> BDNNEncoder | KernelEncoder:
+        settings = getattr(self, "settings_", {})
+        hidden = self._hidden(settings.get("hidden_sizes", self.hidden_sizes))
+        n_anchors = int(settings.get("n_anchors", 0))
+        if not n_anchors:
+            return BDNNEncoder(n_features, hidden, int(self.n_bits))
+        encoder = BDNNEncoder(n_anchors, hidden, int(self.n_bits))
+        return KernelEncoder(torch.zeros(n_anchors, n_features), 1.0, encoder)
 
     def _hidden(self, sizes: Any) -> tuple[int, int]:
         """(n1, n2) of a setting: explicit sizes, the authors' table ("table", None), or
@@ -217,8 +232,9 @@ class BDNNBase(TorchHasher):
             return merge_choices(given, [PAPER_CHOICE])
         candidates = self.candidates if self.candidates is not None else self.auto_candidates
         full = [_full_candidate(c) for c in candidates]
-        if not hasattr(self, "input_noise") and any(c["input_noise"] for c in full):
-            raise ValueError("candidates: input_noise is a setting of SH-BDNN only")
+        for key in _SUPERVISED_ONLY:
+            if not hasattr(self, key) and any(c[key] for c in full):
+                raise ValueError(f"candidates: {key} is a setting of SH-BDNN only")
         return merge_choices(given, [PAPER_CHOICE, *full])
 
     def _settings(self, choice: dict[str, Any]) -> Settings:
@@ -321,17 +337,20 @@ class BDNNBase(TorchHasher):
 
     def _train(
         self, data: dict[str, Any], n_bits: int, rng: np.random.Generator, key: dict[str, Any]
-    ) -> tuple[BDNNEncoder, Tracker]:
+    ) -> tuple[BDNNEncoder | KernelEncoder, Tracker]:
         inputs = self._inputs(data)
         can_select = inputs.X_val is not None
         choices = with_restarts(self._choices(can_select), self._restarts(can_select))
+        inputs_of = _InputsByAnchors(inputs, int(copy.deepcopy(rng).integers(2**62)))
         results: list[dict[str, Any]] = []
         if len(choices) == 1:
-            entrant = self._enter(choices[0], inputs, data, n_bits, rng)
+            entrant = self._enter(choices[0], inputs_of(choices[0]), data, n_bits, rng)
         else:  # every candidate of a restart starts from the same draws
 
             def enter(choice: dict[str, Any]) -> Entrant:
-                entrant = self._enter(choice, inputs, data, n_bits, restart_rng(rng, choice))
+                entrant = self._enter(
+                    choice, inputs_of(choice), data, n_bits, restart_rng(rng, choice)
+                )
                 entrant.hook = self._hook(key, choice, racing=True)
                 return entrant
 
@@ -343,6 +362,7 @@ class BDNNBase(TorchHasher):
                 self._finalists(),
             )
         tracker = self._finish(entrant, key)
+        chosen = inputs_of(entrant.choice)
         self.settings_ = {
             "preset": str(self.preset),
             "lambda1": float(entrant.choice["lambda1"]),
@@ -350,14 +370,15 @@ class BDNNBase(TorchHasher):
             "n_pretrain_iter": int(entrant.choice["n_pretrain_iter"]),
             "lambda2": entrant.problem.lambdas.lambda2,
             "input_noise": entrant.settings.input_noise,
+            "n_anchors": 0 if chosen.kernel is None else len(chosen.kernel.anchors),
             "candidates": _jsonable(results),
         }
         if RESTART in entrant.choice:
             self.settings_[RESTART] = int(entrant.choice[RESTART])
         if self._refits(data, key, can_select):
-            self._refit(entrant, inputs, data)
-        _fold_rescaling(entrant.problem.net, inputs.shift, inputs.scale)
-        return entrant.problem.net, tracker
+            self._refit(entrant, chosen, data)
+        _fold_rescaling(entrant.problem.net, chosen.shift, chosen.scale)
+        return _with_kernel(entrant.problem.net, chosen.kernel), tracker
 
     def _refits(self, data: dict[str, Any], key: dict[str, Any], can_select: bool) -> bool:
         """Whether the chosen settings train again on every row: ``refit``, "auto",
@@ -388,10 +409,11 @@ class BDNNBase(TorchHasher):
         X = torch.as_tensor((feats - shift) / scale, dtype=dtype)
         held_out = self.auto_scores_held_out and self.preset == "auto"
         if not len(data["X_val"]) or self.patience <= 0:
-            return _Inputs(X, None, None, held_out, shift, scale)
-        X_val = torch.as_tensor((self._features(data["X_val"]) - shift) / scale, dtype=dtype)
+            return _Inputs(X, None, None, held_out, shift, scale, feats, None)
+        feats_val = self._features(data["X_val"])
+        X_val = torch.as_tensor((feats_val - shift) / scale, dtype=dtype)
         relevance = self._relevance(data, X_val if held_out else X, X_val, held_out)
-        return _Inputs(X, X_val, relevance, held_out, shift, scale)
+        return _Inputs(X, X_val, relevance, held_out, shift, scale, feats, feats_val)
 
     def _enter(
         self,
@@ -527,10 +549,11 @@ def _full_candidate(candidate: Any) -> dict[str, Any]:
             f"got {candidate!r}"
         )
     full = {**PAPER_CHOICE, **candidate}
-    for key in ("lambda1", "n_pretrain_iter", "input_noise"):
+    for key in ("lambda1", "n_pretrain_iter", "input_noise", "n_anchors"):
         value = full[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"candidates: {key} must be a number >= 0, got {value!r}")
+    _anchor_count(full["n_anchors"], "candidates: ")
     return full
 
 
@@ -547,6 +570,62 @@ def _as_before(key: str, value: Any) -> bool:
 def _jsonable(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Race results with tuples as lists and the table as its name (for ``settings_``)."""
     return [{k: list(v) if isinstance(v, tuple) else v for k, v in r.items()} for r in results]
+
+
+def _anchor_count(value: Any, where: str = "") -> int:
+    """``n_anchors`` as an integer >= 0 (0: the features as they are), else ValueError.
+
+    >>> _anchor_count(1000), _anchor_count(0.0)
+    (1000, 0)
+    """
+    number = not isinstance(value, bool) and isinstance(value, (int, float))
+    if not number or not 0 <= value < float("inf") or value % 1:
+        raise ValueError(f"{where}n_anchors must be an integer >= 0 or 'auto', got {value!r}")
+    return int(value)
+
+
+class _InputsByAnchors:
+    """The network inputs of each choice, built once per anchor count: the rescaled
+    features for ``n_anchors`` 0, else their kernel map on anchors drawn by a generator
+    seeded by ``seed`` (the same anchors for every choice of a count, and every training
+    row for any count above the rows)."""
+
+    def __init__(self, inputs: _Inputs, seed: int):
+        self.built: dict[int, _Inputs] = {0: inputs}
+        self.seed = seed
+
+    def __call__(self, choice: dict[str, Any]) -> _Inputs:
+        n = _anchor_count(choice["n_anchors"])
+        if n not in self.built:
+            self.built[n] = self._kernel_inputs(n)
+        return self.built[n]
+
+    def _kernel_inputs(self, n_anchors: int) -> _Inputs:
+        plain = self.built[0]
+        rng = np.random.default_rng(self.seed)
+        mapped = kernel_map(plain.features, plain.features_val, n_anchors, rng)
+        dtype = plain.X.dtype
+        X = torch.as_tensor(mapped.X, dtype=dtype)
+        X_val = None if mapped.X_val is None else torch.as_tensor(mapped.X_val, dtype=dtype)
+        return _Inputs(
+            X,
+            X_val,
+            plain.relevance,
+            plain.held_out,
+            mapped.mean,
+            1.0,
+            plain.features,
+            plain.features_val,
+            mapped,
+        )
+
+
+def _with_kernel(net: BDNNEncoder, kernel: KernelMap | None) -> BDNNEncoder | KernelEncoder:
+    """``net`` alone, or behind the kernel map its inputs went through."""
+    if kernel is None:
+        return net
+    anchors = torch.as_tensor(kernel.anchors, dtype=net.linears[0].weight.dtype)
+    return KernelEncoder(anchors, kernel.sigma, net)
 
 
 @torch.no_grad()
