@@ -119,7 +119,7 @@ def test_feature_extractor(digits):
     X, y = digits
     torch.manual_seed(0)
     extractor = torch.nn.Sequential(torch.nn.Linear(64, 20), torch.nn.ReLU()).double()
-    model = SHBDNN(n_bits=8, feature_extractor=extractor, **FAST).fit(X[:300], y[:300])
+    model = SHBDNN(n_bits=8, feature_extractor=extractor, n_anchors=0, **FAST).fit(X[:300], y[:300])
     assert model.module_.layers[0].in_features == 20
     assert model.transform(X[:3]).shape == (3, 8)
     with pytest.raises(ValueError, match="feature_extractor cannot be saved"):

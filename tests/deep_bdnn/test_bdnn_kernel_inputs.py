@@ -13,12 +13,14 @@ from hashlearn.deep.bdnn.validation import label_relevance, ranking_map
 from hashlearn.hashers._kernel import rbf_features
 
 
-def test_by_default_and_in_the_paper_preset_the_network_reads_the_features(digits):
+def test_the_paper_preset_and_large_training_sets_read_the_features(digits):
     X, y = digits
-    for model in (SHBDNN(n_bits=8, preset="paper", **FAST), SHBDNN(n_bits=8, **FAST)):
-        model.fit(X[:300], y[:300])
+    paper = SHBDNN(n_bits=8, preset="paper", **FAST).fit(X[:300], y[:300])
+    auto = SHBDNN(n_bits=8, race_finalists=1, **FAST).fit(X, y)  # 1,618 training rows
+    for model in (paper, auto):
         assert model.settings_["n_anchors"] == 0
         assert isinstance(model.module_, BDNNEncoder)
+    assert [r["n_anchors"] for r in auto.settings_["candidates"]] == [0, 0, 0, 0]
 
 
 def test_the_model_codes_raw_rows_as_the_network_saw_them_in_training(digits):
@@ -98,3 +100,15 @@ def test_a_bad_anchor_count_is_refused(digits, value):
         SHBDNN(n_bits=8, n_anchors=value, **FAST).fit(X[:300], y[:300])
     with pytest.raises(ValueError, match="n_anchors must be"):
         SHBDNN(n_bits=8, candidates=[{"n_anchors": value}], **FAST).fit(X[:300], y[:300])
+
+
+def test_the_default_race_offers_the_kernel_map_only_where_it_covers_every_row():
+    def kernel_choices(n_rows: int) -> list[dict]:
+        return [c for c in SHBDNN(n_bits=16)._choices(True, n_rows) if c["n_anchors"]]
+
+    offered = [c["n_anchors"] for c in SHBDNN.auto_candidates if c.get("n_anchors")]
+    assert offered and [c["n_anchors"] for c in kernel_choices(900)] == offered
+    assert kernel_choices(max(offered) + 1) == []
+    # The user's own candidates are raced whatever the rows.
+    mine = SHBDNN(n_bits=16, candidates=[{"n_anchors": 100}])._choices(True, 5000)
+    assert [c["n_anchors"] for c in mine] == [0, 100]

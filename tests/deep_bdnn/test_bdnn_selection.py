@@ -23,8 +23,9 @@ def test_auto_races_the_candidates_and_keeps_the_best(digits):
     alone = SHBDNN(n_bits=16, lambda1=1e-5, **NOT_RACED, **FAST).fit(X[:600], y[:600])
     auto = SHBDNN(n_bits=16, race_finalists=1, **FAST).fit(X[:600], y[:600])
     results = auto.settings_["candidates"]
-    assert [r["lambda1"] for r in results] == [1e-5, 1e-4, 1e-3, 1e-3]
-    assert [r["input_noise"] for r in results] == [0.0, 0.0, 0.0, 0.5]
+    assert [r["lambda1"] for r in results] == [1e-5, 1e-4, 1e-3, 1e-3, 1e-4]
+    assert [r["input_noise"] for r in results] == [0.0, 0.0, 0.0, 0.5, 0.0]
+    assert [r["n_anchors"] for r in results] == [0, 0, 0, 0, 1000]  # 540 rows: all anchors
     # The paper's candidate starts exactly as a fit with its settings alone.
     assert results[0]["score"] == max(alone.val_scores_[:2])
     best = max(results, key=lambda r: r["score"])
@@ -54,7 +55,7 @@ def test_own_candidates_and_a_time_budget(digits):
     assert [r["hidden_sizes"] for r in model.settings_["candidates"]] == ["table", [40, 20]]
     cut = SHBDNN(n_bits=8, time_budget=0.0, **FAST).fit(X[:400], y[:400])
     skipped = [r.get("skipped", False) for r in cut.settings_["candidates"]]
-    assert skipped == [False, True, True, True]
+    assert skipped == [False, True, True, True, True]
     assert cut.settings_["lambda1"] == 1e-5
 
 
@@ -67,15 +68,27 @@ def test_the_race_never_sees_the_query_rows(digits, monkeypatch):
         seen.append((X_db.numpy().copy(), X_val.numpy().copy(), exclude_self))
         return real(net, X_db, X_val, relevant, exclude_self)
 
+    mapped = []
+    real_map = fitting.kernel_map
+
+    def map_spy(X, X_val, n_anchors, rng):
+        mapped.append((X.astype(np.float32), X_val.astype(np.float32)))
+        return real_map(X, X_val, n_anchors, rng)
+
     monkeypatch.setattr(fitting, "map_scorer", spy)
+    monkeypatch.setattr(fitting, "kernel_map", map_spy)
     train, queries = X[:500], X[500:]
     SHBDNN(n_bits=8, **FAST).fit(train, y[:500])
-    assert len(seen) == 4  # one validation scorer per candidate
+    assert len(seen) == 5  # one validation scorer per candidate
+    assert len(mapped) == 1  # the kernel candidate's inputs: the training rows' map
     rows = {r.tobytes() for r in train.astype(np.float32)}
     query_rows = {r.tobytes() for r in queries.astype(np.float32)} - rows
+    raw = [X_val for _, X_val, _ in seen if X_val.shape[1] == X.shape[1]]
+    assert len(raw) == 4
     for X_db, X_val, exclude_self in seen:
         # auto scores the validation rows against each other, each leaving itself out
         assert exclude_self and np.array_equal(X_db, X_val)
+    for X_val in raw + [rows_in for pair in mapped for rows_in in pair]:
         assert {r.tobytes() for r in X_val} <= rows
         assert not {r.tobytes() for r in X_val} & query_rows
 
@@ -194,7 +207,7 @@ def test_restarts_multiply_the_candidates_and_are_saved(digits, tmp_path):
     X, y = digits
     model = SHBDNN(n_bits=8, n_restarts=2, **FAST).fit(X[:300], y[:300])
     pairs = [(r["lambda1"], r["restart"]) for r in model.settings_["candidates"]]
-    assert pairs == [(lam, r) for r in (0, 1) for lam in (1e-5, 1e-4, 1e-3, 1e-3)]
+    assert pairs == [(lam, r) for r in (0, 1) for lam in (1e-5, 1e-4, 1e-3, 1e-3, 1e-4)]
     model.save(tmp_path / "m")
     assert hashlearn.load(tmp_path / "m").settings_ == model.settings_
 

@@ -222,15 +222,18 @@ class BDNNBase(TorchHasher):
             return PAPER_LAMBDA2
         return max(PAPER_LAMBDA2, label_weight * n_rows / (GAP_RATIO * int(self.n_bits)))
 
-    def _choices(self, can_select: bool) -> list[dict[str, Any]]:
-        """The settings to fit: one (paper preset, no validation) or the race's candidates."""
+    def _choices(self, can_select: bool, n_rows: int) -> list[dict[str, Any]]:
+        """The settings to fit on ``n_rows`` training rows: one (paper preset, no
+        validation) or the race's candidates."""
         if self.preset not in PRESETS:
             raise ValueError(f"preset must be one of {PRESETS}, got {self.preset!r}")
         given = {k: getattr(self, k, v) for k, v in PAPER_CHOICE.items()}
         given["hidden_sizes"] = "table" if given["hidden_sizes"] is None else given["hidden_sizes"]
         if self.preset == "paper" or not can_select:
             return merge_choices(given, [PAPER_CHOICE])
-        candidates = self.candidates if self.candidates is not None else self.auto_candidates
+        candidates = self.candidates
+        if candidates is None:
+            candidates = [c for c in self.auto_candidates if _covers(c, n_rows)]
         full = [_full_candidate(c) for c in candidates]
         for key in _SUPERVISED_ONLY:
             if not hasattr(self, key) and any(c[key] for c in full):
@@ -340,7 +343,8 @@ class BDNNBase(TorchHasher):
     ) -> tuple[BDNNEncoder | KernelEncoder, Tracker]:
         inputs = self._inputs(data)
         can_select = inputs.X_val is not None
-        choices = with_restarts(self._choices(can_select), self._restarts(can_select))
+        choices = self._choices(can_select, len(inputs.X))
+        choices = with_restarts(choices, self._restarts(can_select))
         inputs_of = _InputsByAnchors(inputs, int(copy.deepcopy(rng).integers(2**62)))
         results: list[dict[str, Any]] = []
         if len(choices) == 1:
@@ -570,6 +574,19 @@ def _as_before(key: str, value: Any) -> bool:
 def _jsonable(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Race results with tuples as lists and the table as its name (for ``settings_``)."""
     return [{k: list(v) if isinstance(v, tuple) else v for k, v in r.items()} for r in results]
+
+
+def _covers(candidate: dict[str, Any], n_rows: int) -> bool:
+    """Whether a default candidate suits ``n_rows`` training rows: one without the kernel
+    map, or one whose anchors are every training row (with fewer anchors than rows the
+    kernel map lost 14.5 mAP points on 5,000 MNIST labels: benchmarks/results/bdnn.md 6c).
+
+    >>> _covers({"lambda1": 1e-3}, 5000), _covers({"n_anchors": 1000}, 900)
+    (True, True)
+    >>> _covers({"n_anchors": 1000}, 5000)
+    False
+    """
+    return candidate.get("n_anchors", 0) == 0 or candidate["n_anchors"] >= n_rows
 
 
 def _anchor_count(value: Any, where: str = "") -> int:
