@@ -5,7 +5,7 @@ import pytest
 from bdnn_helpers import FAST, NOT_RACED, assert_same_fit, settings_alone
 
 import hashlearn
-from hashlearn.deep.bdnn import SHBDNN, UHBDNN, fitting, training
+from hashlearn.deep.bdnn import SHBDNN, UHBDNN, fitting, inputs, training
 
 
 def test_paper_preset_is_the_papers_settings(digits):
@@ -69,14 +69,14 @@ def test_the_race_never_sees_the_query_rows(digits, monkeypatch):
         return real(net, X_db, X_val, relevant, exclude_self)
 
     mapped = []
-    real_map = fitting.kernel_map
+    real_map = inputs.kernel_map
 
     def map_spy(X, X_val, n_anchors, rng):
         mapped.append((X.astype(np.float32), X_val.astype(np.float32)))
         return real_map(X, X_val, n_anchors, rng)
 
     monkeypatch.setattr(fitting, "map_scorer", spy)
-    monkeypatch.setattr(fitting, "kernel_map", map_spy)
+    monkeypatch.setattr(inputs, "kernel_map", map_spy)
     train, queries = X[:500], X[500:]
     SHBDNN(n_bits=8, **FAST).fit(train, y[:500])
     assert len(seen) == 5  # one validation scorer per candidate

@@ -6,7 +6,6 @@ import contextlib
 import copy
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +17,8 @@ from hashlearn._validation import check_features, check_label_pair, check_labels
 from hashlearn.deep._base import TorchHasher, check_validation_shape
 from hashlearn.deep.bdnn.bstep import sign_pm
 from hashlearn.deep.bdnn.deprecated import validation_by_position, warn_verbose
-from hashlearn.deep.bdnn.kernel_inputs import KernelEncoder, KernelMap, kernel_map
+from hashlearn.deep.bdnn.inputs import InputsByAnchors, NetworkInputs, anchor_count, covers
+from hashlearn.deep.bdnn.kernel_inputs import KernelEncoder, with_kernel
 from hashlearn.deep.bdnn.network import (
     BDNNEncoder,
     hidden_sizes,
@@ -120,22 +120,6 @@ def itq_codes(X: np.ndarray, n_bits: int, rng: np.random.Generator) -> np.ndarra
     return np.where(V @ itq_rotation(V, 50, rng) >= 0, 1.0, -1.0)
 
 
-@dataclass
-class _Inputs:
-    """Network inputs (rescaled features, or their kernel map) and how validation scores
-    them; ``features`` are the rows before either, ``kernel`` the map (None: none)."""
-
-    X: torch.Tensor
-    X_val: torch.Tensor | None
-    relevance: Any
-    held_out: bool
-    shift: np.ndarray
-    scale: float
-    features: np.ndarray
-    features_val: np.ndarray | None
-    kernel: KernelMap | None = None
-
-
 class BDNNBase(TorchHasher):
     """Shared fit of UH- and SH-BDNN; subclasses add the decoder or the similarity."""
 
@@ -233,7 +217,7 @@ class BDNNBase(TorchHasher):
             return merge_choices(given, [PAPER_CHOICE])
         candidates = self.candidates
         if candidates is None:
-            candidates = [c for c in self.auto_candidates if _covers(c, n_rows)]
+            candidates = [c for c in self.auto_candidates if covers(c, n_rows)]
         full = [_full_candidate(c) for c in candidates]
         for key in _SUPERVISED_ONLY:
             if not hasattr(self, key) and any(c[key] for c in full):
@@ -345,7 +329,7 @@ class BDNNBase(TorchHasher):
         can_select = inputs.X_val is not None
         choices = self._choices(can_select, len(inputs.X))
         choices = with_restarts(choices, self._restarts(can_select))
-        inputs_of = _InputsByAnchors(inputs, int(copy.deepcopy(rng).integers(2**62)))
+        inputs_of = InputsByAnchors(inputs, int(copy.deepcopy(rng).integers(2**62)))
         results: list[dict[str, Any]] = []
         if len(choices) == 1:
             entrant = self._enter(choices[0], inputs_of(choices[0]), data, n_bits, rng)
@@ -382,7 +366,7 @@ class BDNNBase(TorchHasher):
         if self._refits(data, key, can_select):
             self._refit(entrant, chosen, data)
         _fold_rescaling(entrant.problem.net, chosen.shift, chosen.scale)
-        return _with_kernel(entrant.problem.net, chosen.kernel), tracker
+        return with_kernel(entrant.problem.net, chosen.kernel), tracker
 
     def _refits(self, data: dict[str, Any], key: dict[str, Any], can_select: bool) -> bool:
         """Whether the chosen settings train again on every row: ``refit``, "auto",
@@ -391,7 +375,7 @@ class BDNNBase(TorchHasher):
         wanted = bool(getattr(self, "refit", False)) and self.preset == "auto"
         return wanted and can_select and carved
 
-    def _refit(self, entrant: Entrant, inputs: _Inputs, data: dict[str, Any]) -> None:
+    def _refit(self, entrant: Entrant, inputs: NetworkInputs, data: dict[str, Any]) -> None:
         """One more alternation of the chosen network on every training row, the
         validation rows included: B = sign(H) of all rows, then a W-step from the chosen
         weights (no early stopping: no rows are left to stop on)."""
@@ -405,7 +389,7 @@ class BDNNBase(TorchHasher):
         w_step(problem, entrant.settings, entrant.settings.n_wstep_iter, entrant.generator)
         self.settings_["refit"] = {"rows": len(X), "alternations": 1}
 
-    def _inputs(self, data: dict[str, Any]) -> _Inputs:
+    def _inputs(self, data: dict[str, Any]) -> NetworkInputs:
         """Network inputs of the training and validation rows, and the validation relevance."""
         dtype = self._dtype()
         feats = self._features(data["X"])
@@ -413,16 +397,16 @@ class BDNNBase(TorchHasher):
         X = torch.as_tensor((feats - shift) / scale, dtype=dtype)
         held_out = self.auto_scores_held_out and self.preset == "auto"
         if not len(data["X_val"]) or self.patience <= 0:
-            return _Inputs(X, None, None, held_out, shift, scale, feats, None)
+            return NetworkInputs(X, None, None, held_out, shift, scale, feats, None)
         feats_val = self._features(data["X_val"])
         X_val = torch.as_tensor((feats_val - shift) / scale, dtype=dtype)
         relevance = self._relevance(data, X_val if held_out else X, X_val, held_out)
-        return _Inputs(X, X_val, relevance, held_out, shift, scale, feats, feats_val)
+        return NetworkInputs(X, X_val, relevance, held_out, shift, scale, feats, feats_val)
 
     def _enter(
         self,
         choice: dict[str, Any],
-        inputs: _Inputs,
+        inputs: NetworkInputs,
         data: dict[str, Any],
         n_bits: int,
         rng: np.random.Generator,
@@ -557,7 +541,7 @@ def _full_candidate(candidate: Any) -> dict[str, Any]:
         value = full[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"candidates: {key} must be a number >= 0, got {value!r}")
-    _anchor_count(full["n_anchors"], "candidates: ")
+    anchor_count(full["n_anchors"], "candidates: ")
     return full
 
 
@@ -574,75 +558,6 @@ def _as_before(key: str, value: Any) -> bool:
 def _jsonable(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Race results with tuples as lists and the table as its name (for ``settings_``)."""
     return [{k: list(v) if isinstance(v, tuple) else v for k, v in r.items()} for r in results]
-
-
-def _covers(candidate: dict[str, Any], n_rows: int) -> bool:
-    """Whether a default candidate suits ``n_rows`` training rows: one without the kernel
-    map, or one whose anchors are every training row (with fewer anchors than rows the
-    kernel map lost 14.5 mAP points on 5,000 MNIST labels: benchmarks/results/bdnn.md 6c).
-
-    >>> _covers({"lambda1": 1e-3}, 5000), _covers({"n_anchors": 1000}, 900)
-    (True, True)
-    >>> _covers({"n_anchors": 1000}, 5000)
-    False
-    """
-    return candidate.get("n_anchors", 0) == 0 or candidate["n_anchors"] >= n_rows
-
-
-def _anchor_count(value: Any, where: str = "") -> int:
-    """``n_anchors`` as an integer >= 0 (0: the features as they are), else ValueError.
-
-    >>> _anchor_count(1000), _anchor_count(0.0)
-    (1000, 0)
-    """
-    number = not isinstance(value, bool) and isinstance(value, (int, float))
-    if not number or not 0 <= value < float("inf") or value % 1:
-        raise ValueError(f"{where}n_anchors must be an integer >= 0 or 'auto', got {value!r}")
-    return int(value)
-
-
-class _InputsByAnchors:
-    """The network inputs of each choice, built once per anchor count: the rescaled
-    features for ``n_anchors`` 0, else their kernel map on anchors drawn by a generator
-    seeded by ``seed`` (the same anchors for every choice of a count, and every training
-    row for any count above the rows)."""
-
-    def __init__(self, inputs: _Inputs, seed: int):
-        self.built: dict[int, _Inputs] = {0: inputs}
-        self.seed = seed
-
-    def __call__(self, choice: dict[str, Any]) -> _Inputs:
-        n = _anchor_count(choice["n_anchors"])
-        if n not in self.built:
-            self.built[n] = self._kernel_inputs(n)
-        return self.built[n]
-
-    def _kernel_inputs(self, n_anchors: int) -> _Inputs:
-        plain = self.built[0]
-        rng = np.random.default_rng(self.seed)
-        mapped = kernel_map(plain.features, plain.features_val, n_anchors, rng)
-        dtype = plain.X.dtype
-        X = torch.as_tensor(mapped.X, dtype=dtype)
-        X_val = None if mapped.X_val is None else torch.as_tensor(mapped.X_val, dtype=dtype)
-        return _Inputs(
-            X,
-            X_val,
-            plain.relevance,
-            plain.held_out,
-            mapped.mean,
-            1.0,
-            plain.features,
-            plain.features_val,
-            mapped,
-        )
-
-
-def _with_kernel(net: BDNNEncoder, kernel: KernelMap | None) -> BDNNEncoder | KernelEncoder:
-    """``net`` alone, or behind the kernel map its inputs went through."""
-    if kernel is None:
-        return net
-    anchors = torch.as_tensor(kernel.anchors, dtype=net.linears[0].weight.dtype)
-    return KernelEncoder(anchors, kernel.sigma, net)
 
 
 @torch.no_grad()

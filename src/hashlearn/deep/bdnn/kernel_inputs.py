@@ -76,3 +76,11 @@ class KernelEncoder(nn.Module):
         a = self.anchors
         distances = (x * x).sum(1, keepdim=True) - 2.0 * (x @ a.T) + (a * a).sum(1)
         return self.encoder(torch.exp(-distances.clamp_min(0.0) / (2.0 * self.sigma**2)))
+
+
+def with_kernel(net: BDNNEncoder, kernel: KernelMap | None) -> BDNNEncoder | KernelEncoder:
+    """``net`` alone, or behind the kernel map its inputs went through."""
+    if kernel is None:
+        return net
+    anchors = torch.as_tensor(kernel.anchors, dtype=net.linears[0].weight.dtype)
+    return KernelEncoder(anchors, kernel.sigma, net)
