@@ -4,13 +4,14 @@ Both share :class:`~hashlearn.deep.bdnn.fitting.BDNNBase`. Parameters common to 
 
 n_bits : code length L.
 preset : "auto" (default) or "paper". Settings left at "auto" (``lambda1``,
-    ``hidden_sizes``, ``n_pretrain_iter``, SH-BDNN's ``input_noise``) take the paper's
-    values with "paper"; with "auto" the model races the paper's values and the class's
-    ``auto_candidates`` on its validation split and keeps the best
+    ``hidden_sizes``, ``n_pretrain_iter``, SH-BDNN's ``input_noise`` and ``n_anchors``)
+    take the paper's values with "paper"; with "auto" the model races the paper's values
+    and the class's ``auto_candidates`` on its validation split and keeps the best
     (:mod:`hashlearn.deep.bdnn.selection`); the choice and every candidate's score are in
     ``settings_``. Without validation rows "auto" falls back to the paper's values.
-candidates : None (the class's ``auto_candidates``) or a list of dicts of settings to
-    race, e.g. ``[{"lambda1": 1e-3, "hidden_sizes": (256, 100)}]``.
+candidates : None (the class's ``auto_candidates``; a kernel-map candidate only where its
+    anchors are every training row) or a list of dicts of settings to race, e.g.
+    ``[{"lambda1": 1e-3, "hidden_sizes": (256, 100)}]``.
 race_alternations : alternations each candidate runs before the best goes on (1).
 race_finalists : how many of the race's best go on to their ends; the one that ends
     with the best validation score wins (SH-BDNN: 2; UH-BDNN: 1, the race's best alone).
