@@ -60,7 +60,7 @@ def input_transform(variant: str, X_train: np.ndarray) -> Transform:
 def chosen_settings(model: object) -> dict:
     """What SH-BDNN's race chose, with every candidate's validation score (SDH: {})."""
     settings = getattr(model, "settings_", {})
-    keys = ("lambda1", "hidden_sizes", "n_pretrain_iter", "input_noise", "lambda2")
+    keys = ("lambda1", "hidden_sizes", "n_pretrain_iter", "input_noise", "n_anchors", "lambda2")
     chosen = {k: settings[k] for k in keys if k in settings}
     raced = [r for r in settings.get("candidates", []) if r["score"] is not None]
     race = {"race": [r["score"] for r in raced], "race_s": [r["seconds"] for r in raced]}
