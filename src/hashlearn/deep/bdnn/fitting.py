@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 from collections.abc import Iterator
 from numbers import Integral, Real
@@ -30,6 +29,7 @@ from hashlearn.deep.bdnn.selection import (
     Entrant,
     has_ended,
     merge_choices,
+    peek_seed,
     race,
     restart_rng,
     with_restarts,
@@ -329,7 +329,7 @@ class BDNNBase(TorchHasher):
         can_select = inputs.X_val is not None
         choices = self._choices(can_select, len(inputs.X))
         choices = with_restarts(choices, self._restarts(can_select))
-        inputs_of = InputsByAnchors(inputs, int(copy.deepcopy(rng).integers(2**62)))
+        inputs_of = InputsByAnchors(inputs, peek_seed(rng))
         results: list[dict[str, Any]] = []
         if len(choices) == 1:
             entrant = self._enter(choices[0], inputs_of(choices[0]), data, n_bits, rng)

@@ -58,6 +58,9 @@ class KernelEncoder(nn.Module):
     (torch.Size([5, 2]), 3)
     """
 
+    anchors: torch.Tensor
+    sigma: torch.Tensor
+
     def __init__(self, anchors: torch.Tensor, sigma: float, encoder: BDNNEncoder):
         super().__init__()
         self.register_buffer("anchors", anchors)
@@ -68,9 +71,6 @@ class KernelEncoder(nn.Module):
     def linears(self) -> list[nn.Linear]:
         """The encoder's three linear layers."""
         return self.encoder.linears
-
-    anchors: torch.Tensor
-    sigma: torch.Tensor
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         a = self.anchors

@@ -69,6 +69,16 @@ def with_restarts(choices: list[dict[str, Any]], n_restarts: int) -> list[dict[s
     return [{**choice, RESTART: r} for r in range(n_restarts) for choice in choices]
 
 
+def peek_seed(rng: np.random.Generator) -> int:
+    """``rng``'s next 62-bit draw, as a seed for draws of their own; ``rng`` does not move.
+
+    >>> rng = np.random.default_rng(0)
+    >>> peek_seed(rng) == peek_seed(rng) == int(np.random.default_rng(0).integers(2**62))
+    True
+    """
+    return int(copy.deepcopy(rng).integers(2**62))
+
+
 def restart_rng(rng: np.random.Generator, choice: dict[str, Any]) -> np.random.Generator:
     """The draws a choice starts from: a copy of ``rng`` for restart 0 (so one restart
     is the fit of before), for restart r a generator seeded by r and ``rng``'s next draw
@@ -81,7 +91,7 @@ def restart_rng(rng: np.random.Generator, choice: dict[str, Any]) -> np.random.G
     restart = int(choice.get(RESTART, 0))
     if restart == 0:
         return copy.deepcopy(rng)
-    return np.random.default_rng([int(copy.deepcopy(rng).integers(2**62)), restart])
+    return np.random.default_rng([peek_seed(rng), restart])
 
 
 @dataclass
