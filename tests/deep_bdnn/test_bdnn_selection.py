@@ -166,6 +166,8 @@ def test_uh_bdnn_records_its_settings(digits):
     [
         ({"preset": "tuned"}, "preset must be one of"),
         ({"candidates": [{"lambda1": "x"}]}, "lambda1 must be a number"),
+        ({"candidates": [{"lambda1": float("nan")}]}, "lambda1 must be a number >= 0, got nan"),
+        ({"candidates": [{"input_noise": float("nan")}]}, "input_noise must be a number"),
         ({"candidates": [{"lr": 0.1}]}, "keys among"),
         ({"n_restarts": 0}, "n_restarts must be >= 1"),
     ],

@@ -538,9 +538,7 @@ def _full_candidate(candidate: Any) -> dict[str, Any]:
         )
     full = {**PAPER_CHOICE, **candidate}
     for key in ("lambda1", "n_pretrain_iter", "input_noise", "n_anchors"):
-        value = full[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"candidates: {key} must be a number >= 0, got {value!r}")
+        _non_negative(full[key], f"candidates: {key} must be a number >= 0")
     anchor_count(full["n_anchors"], "candidates: ")
     return full
 
