@@ -5,7 +5,7 @@ import pytest
 from bdnn_helpers import FAST, NOT_RACED, assert_same_fit, settings_alone
 
 import hashlearn
-from hashlearn.deep.bdnn import SHBDNN, UHBDNN, fitting, inputs, training
+from hashlearn.deep.bdnn import SHBDNN, UHBDNN, fitting, inputs, selection, training
 
 
 def test_paper_preset_is_the_papers_settings(digits):
@@ -57,6 +57,32 @@ def test_own_candidates_and_a_time_budget(digits):
     skipped = [r.get("skipped", False) for r in cut.settings_["candidates"]]
     assert skipped == [False, True, True, True, True]
     assert cut.settings_["lambda1"] == 1e-5
+
+
+class _SteppingClock:
+    """Stands in for ``time`` in the race: every reading is one second after the last."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+@pytest.mark.parametrize(("budget", "finalists_run"), [(100.0, 2), (3.0, 0)])
+def test_a_race_past_its_time_budget_sends_only_its_best_on(
+    digits, monkeypatch, budget, finalists_run
+):
+    # Each candidate's race stages read the clock twice: 2 "seconds" each, so a budget
+    # of 3 lets the second candidate start and skips the rest.
+    X, y = digits
+    monkeypatch.setattr(selection, "time", _SteppingClock())
+    model = SHBDNN(n_bits=8, time_budget=budget, **FAST).fit(X[:400], y[:400])
+    results = model.settings_["candidates"]
+    ran = [r for r in results if not r.get("skipped", False)]
+    assert len(ran) == (len(results) if budget > 10 else 2)
+    assert sum("final_score" in r for r in results) == finalists_run
 
 
 def test_the_race_never_sees_the_query_rows(digits, monkeypatch):

@@ -19,7 +19,8 @@ n_restarts : initialisations (ITQ rotation, network, shuffling) each candidate i
     from (1: the paper's single start). Beyond the paper: with validation rows, k
     restarts multiply the race by k and keep the start that validates best; 8-bit codes
     vary most between starts (benchmarks/results/bdnn.md, section 6g).
-time_budget : seconds after which no further candidate starts (None: no limit).
+time_budget : seconds after which no further candidate starts, and after which the race
+    sends only its best on (no second finalist); None: no limit.
 hidden_sizes : (n1, n2), "table" or None for the authors' table by L (interpolated
     elsewhere), "wide" (twice the table's sizes, at least (256, 100)), or "auto" (see
     ``preset``). The table's small networks underfit large

@@ -152,7 +152,8 @@ def race(
     ``enter(choice)`` builds a candidate's run. The first choice always runs; a
     later one is skipped (and reported so) once the candidates so far have taken
     ``time_budget`` seconds. With ``finalists`` > 1 the best that many go on to their
-    ends, and the best at the end wins. Ties go to the earlier choice.
+    ends, and the best at the end wins; a race that has used up ``time_budget`` sends
+    only its best on. Ties go to the earlier choice.
     """
     spent = 0.0
     entrants: list[Entrant] = []
@@ -173,7 +174,8 @@ def race(
         if entrant.settings.progress:
             print(f"[bdnn] candidate {choice}: validation {score:.4f}", file=sys.stderr)
     ranked = sorted(entrants, key=lambda e: -race_score(e, n_stages))  # stable: ties to earlier
-    if finalists <= 1 or len(ranked) == 1:
+    over_budget = time_budget is not None and spent > time_budget
+    if finalists <= 1 or len(ranked) == 1 or over_budget:
         return ranked[0], results
     for entrant in ranked[:finalists]:
         result = result_of[id(entrant)]
