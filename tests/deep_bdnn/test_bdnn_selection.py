@@ -70,18 +70,18 @@ class _SteppingClock:
         return self.now
 
 
-@pytest.mark.parametrize(("budget", "finalists_run"), [(100.0, 2), (3.0, 0)])
+@pytest.mark.parametrize(("budget", "skipped", "finalists_run"), [(100.0, 0, 2), (3.0, 3, 0)])
 def test_a_race_past_its_time_budget_sends_only_its_best_on(
-    digits, monkeypatch, budget, finalists_run
+    digits, monkeypatch, budget, skipped, finalists_run
 ):
     # Each candidate's race stages read the clock twice: 2 "seconds" each, so a budget
-    # of 3 lets the second candidate start and skips the rest.
+    # of 3 lets the second of the five candidates start and skips the other three.
     X, y = digits
     monkeypatch.setattr(selection, "time", _SteppingClock())
     model = SHBDNN(n_bits=8, time_budget=budget, **FAST).fit(X[:400], y[:400])
     results = model.settings_["candidates"]
-    ran = [r for r in results if not r.get("skipped", False)]
-    assert len(ran) == (len(results) if budget > 10 else 2)
+    assert len(results) == 5
+    assert sum(r.get("skipped", False) for r in results) == skipped
     assert sum("final_score" in r for r in results) == finalists_run
 
 
