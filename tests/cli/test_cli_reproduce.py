@@ -29,7 +29,11 @@ def test_list_says_at_which_lengths_the_kernels_were_pinned():
     assert out.count("kernels pinned to AVX2\n") == 1  # hashnet-e2e: every length
     partly = dataclasses.replace(get_claim("hashnet-e2e"), kernels={12: "avx2", 24: "avx2"})
     assert reproduce_command._pinning(partly) == ", kernels pinned to AVX2 at 12, 24 bits"
-    assert reproduce_command._pinning(get_claim("dhn-e2e-defaults")) == ""
+    assert reproduce_command._pinning(get_claim("dhn-e2e-defaults")) == (
+        ", kernels pinned to AVX2 at 12 bits"
+    )
+    unpinned = dataclasses.replace(get_claim("hashnet-e2e"), kernels="")
+    assert reproduce_command._pinning(unpinned) == ""
 
 
 def test_full_digits_claims_agree_with_the_recorded_values(tmp_path):
