@@ -30,7 +30,7 @@ def test_list_says_at_which_lengths_the_kernels_were_pinned():
     partly = dataclasses.replace(get_claim("hashnet-e2e"), kernels={12: "avx2", 24: "avx2"})
     assert reproduce_command._pinning(partly) == ", kernels pinned to AVX2 at 12, 24 bits"
     assert reproduce_command._pinning(get_claim("dhn-e2e-defaults")) == (
-        ", kernels pinned to AVX2 at 12 bits"
+        ", kernels pinned to AVX2 at 12, 24 bits"
     )
     unpinned = dataclasses.replace(get_claim("hashnet-e2e"), kernels="")
     assert reproduce_command._pinning(unpinned) == ""
