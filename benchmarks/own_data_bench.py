@@ -33,6 +33,8 @@ from hashlearn.data.files import load_features
 from hashlearn.data.protocols import per_class_draw
 
 METRICS = ["map", "precision_at_radius_2"]
+KEPT = ("method", "n_bits", "seed", "metrics", "train_seconds", "settings", "sizes")
+"""The keys of a bench record each JSON line keeps."""
 
 
 def own_split(
@@ -58,8 +60,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         for n_bits in args.bits:
             for method in args.methods:
                 record = run_one(method, n_bits, seed, data, metrics=METRICS, progress=True)
-                keys = ("method", "n_bits", "seed", "metrics", "train_seconds", "settings", "sizes")
-                row = {"data": name, **{k: record[k] for k in keys}}
+                row = {"data": name, **{k: record[k] for k in KEPT}}
                 with open(args.out, "a") as out:
                     out.write(json.dumps(row) + "\n")
                 rows.append(row)

@@ -159,8 +159,12 @@ def race(
     entrants: list[Entrant] = []
     results: list[dict[str, Any]] = []
     result_of: dict[int, dict[str, Any]] = {}  # id of an entrant -> its row of results
+
+    def budget_spent() -> bool:
+        return time_budget is not None and spent > time_budget
+
     for choice in choices:
-        if entrants and time_budget is not None and spent > time_budget:
+        if entrants and budget_spent():
             results.append({**choice, "score": None, "seconds": 0.0, "skipped": True})
             continue
         tic = time.perf_counter()
@@ -174,8 +178,7 @@ def race(
         if entrant.settings.progress:
             print(f"[bdnn] candidate {choice}: validation {score:.4f}", file=sys.stderr)
     ranked = sorted(entrants, key=lambda e: -race_score(e, n_stages))  # stable: ties to earlier
-    over_budget = time_budget is not None and spent > time_budget
-    if finalists <= 1 or len(ranked) == 1 or over_budget:
+    if finalists <= 1 or len(ranked) == 1 or budget_spent():
         return ranked[0], results
     for entrant in ranked[:finalists]:
         result = result_of[id(entrant)]
