@@ -21,6 +21,7 @@ STEPS, BATCH, N_FEATURES, N_BITS = 4, 24, 10, 12
 
 WORKER = textwrap.dedent(
     f"""
+    import gc
     import sys
     import numpy as np
     import torch
@@ -79,6 +80,9 @@ WORKER = textwrap.dedent(
     for kind in sys.argv[2:]:
         train(kind, sys.argv[1])
     uneven()
+    # Free what reference cycles still hold of gloo's pending work first: left to the
+    # interpreter's teardown, it aborted the process about one run in two on a busy machine.
+    gc.collect()
     dist.destroy_process_group()
     """
 )
