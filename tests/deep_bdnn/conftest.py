@@ -8,6 +8,8 @@ import pytest
 from bdnn_helpers import WSteps
 from sklearn.datasets import load_digits
 
+from hashlearn.deep.bdnn import fitting
+
 
 @pytest.fixture(scope="module")
 def digits() -> tuple[np.ndarray, np.ndarray]:
@@ -22,11 +24,13 @@ def crash_then_resume(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Callabl
     until the ``crash_at``-th W-step called through ``module`` raises, then fit
     ``make(checkpoint_dir=..., resume=True)`` to its end. Returns the resumed model and
     the ``WSteps`` counter (its ``calls``: the W-steps the resumed fit ran; reset it to
-    count another fit)."""
+    count another fit). W-steps are counted in this process, so every fit of the test
+    races without worker processes."""
 
     def run(module: Any, crash_at: int, make: Callable[..., Any], X: Any, y: Any) -> Any:
         steps = WSteps(module.w_step, crash_at=crash_at)
         monkeypatch.setattr(module, "w_step", steps)
+        monkeypatch.setattr(fitting, "can_fork", lambda: False)
         with pytest.raises(RuntimeError, match="crash"):
             make(checkpoint_dir=tmp_path).fit(X, y)
         steps.calls, steps.crash_at = 0, 0

@@ -29,6 +29,19 @@ from hashlearn.metrics._ties import tie_average_stats, tie_average_stats_serial
 MAX_ENTRIES = 32_000_000
 MAX_HIST = 4_000_000
 SERIAL_BELOW = 1_000_000  # query-item pairs: fewer run on one thread
+
+
+def runs_serially(n_pairs: int) -> bool:
+    """Whether ``n_pairs`` query-item pairs are counted on the calling thread: few pairs,
+    or numba set to one thread (as in the race's worker processes, which must not wake
+    a thread pool their parent started).
+
+    >>> runs_serially(10), runs_serially(10**9) == (numba.get_num_threads() == 1)
+    (True, True)
+    """
+    return n_pairs < SERIAL_BELOW or numba.get_num_threads() == 1
+
+
 MIN_ROWS = 256  # without a dense matrix only the histograms grow with the chunk
 OWN_TOTALS = np.zeros((0, 1, 2), np.int64)  # the block is the whole database (see _kernels)
 
@@ -157,7 +170,7 @@ class Request:
 
         ``self_offset`` and ``totals`` as in ``_kernels.query_stats``.
         """
-        serial = q_words.shape[0] * db_words.shape[0] < SERIAL_BELOW
+        serial = runs_serially(q_words.shape[0] * db_words.shape[0])
         kernel = query_stats_serial if serial else query_stats
         kernel(
             q_words, db_words, relevance.mode, relevance.rows(lo, lo + q_words.shape[0]), n_bits,
@@ -170,7 +183,7 @@ class Request:
         hist, ap, trap, relk, rank_hist = stats
         avg = np.zeros((hist.shape[0], 0, 3))
         if self.avg_ks.size:
-            serial = hist.shape[0] * n_db < SERIAL_BELOW
+            serial = runs_serially(hist.shape[0] * n_db)
             ties = tie_average_stats_serial if serial else tie_average_stats
             avg = ties(hist, self.avg_ks, self.avg_ap)
         return Chunk(hist, ap, trap, relk, rank_hist, avg)

@@ -19,6 +19,10 @@ n_restarts : initialisations (ITQ rotation, network, shuffling) each candidate i
     from (1: the paper's single start). Beyond the paper: with validation rows, k
     restarts multiply the race by k and keep the start that validates best; 8-bit codes
     vary most between starts (benchmarks/results/bdnn.md, section 6g).
+race_workers : processes that race candidates side by side, each on a core of its own,
+    to the same result as one at a time (Linux; elsewhere one). "auto" (default): torch's
+    thread count (the cores, unless ``OMP_NUM_THREADS`` or ``torch.set_num_threads``
+    says fewer) where each candidate trains on one thread (see ``n_threads``), else 1.
 time_budget : seconds after which no further candidate starts, and after which the race
     sends only its best on (no second finalist); None: no limit.
 hidden_sizes : (n1, n2), "table" or None for the authors' table by L (interpolated
@@ -130,6 +134,7 @@ class UHBDNN(BDNNBase):
         race_alternations: int = 1,
         race_finalists: int = 1,
         n_restarts: int = 1,
+        race_workers: int | str = "auto",
         time_budget: float | None = None,
         n_dcc_sweeps: int = 10,
         val_neighbors: int = 50,
@@ -163,6 +168,7 @@ class UHBDNN(BDNNBase):
         self.race_alternations = race_alternations
         self.race_finalists = race_finalists
         self.n_restarts = n_restarts
+        self.race_workers = race_workers
         self.time_budget = time_budget
         self.n_dcc_sweeps = n_dcc_sweeps
         self.val_neighbors = val_neighbors
@@ -264,6 +270,7 @@ class SHBDNN(BDNNBase):
         race_alternations: int = 1,
         race_finalists: int = 2,
         n_restarts: int = 1,
+        race_workers: int | str = "auto",
         time_budget: float | None = None,
         lambda5: float = 1e-2,
         similarity: str = "auto",
@@ -300,6 +307,7 @@ class SHBDNN(BDNNBase):
         self.race_alternations = race_alternations
         self.race_finalists = race_finalists
         self.n_restarts = n_restarts
+        self.race_workers = race_workers
         self.time_budget = time_budget
         self.lambda5 = lambda5
         self.similarity = similarity

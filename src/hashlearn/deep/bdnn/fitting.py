@@ -24,6 +24,7 @@ from hashlearn.deep.bdnn.network import (
     pca_initialise,
 )
 from hashlearn.deep.bdnn.objective import Lambdas
+from hashlearn.deep.bdnn.parallel import can_fork
 from hashlearn.deep.bdnn.selection import (
     RESTART,
     Entrant,
@@ -55,6 +56,7 @@ _RUN_ONLY = (
     "n_threads",
     "feature_extractor",
     "refit",
+    "race_workers",
 )
 #: Parameters added after checkpoints were first written, with the values that fit as
 #: before: at those values they stay out of the fingerprint, so an older run still resumes.
@@ -90,15 +92,16 @@ SMALL_PROBLEM = 1 << 22
 
 
 @contextlib.contextmanager
-def _threads(n_threads: int | None, size: int) -> Iterator[None]:
-    """Set torch's threads for the fit (None: 1 for small problems, else unchanged)."""
+def _threads(n_threads: int | None, size: int) -> Iterator[int]:
+    """Set torch's threads for the fit (None: 1 for small problems, else unchanged);
+    yields torch's thread count before: the cores the fit may use."""
     previous = torch.get_num_threads()
     if n_threads is None and size < SMALL_PROBLEM:
         n_threads = 1
     if n_threads is not None:
         torch.set_num_threads(int(n_threads))
     try:
-        yield
+        yield previous
     finally:
         torch.set_num_threads(previous)
 
@@ -265,11 +268,11 @@ class BDNNBase(TorchHasher):
         _check_magnitude(X, "X")
         rng = np.random.default_rng(self.random_state)
         data = self._split(X, y, X_val, y_val, rng)
-        with _threads(self.n_threads, data["X"].size):
+        with _threads(self.n_threads, data["X"].size) as cores:
             data["lambda2"] = self._gap_weight(len(data["X"]), _n_classes(data["y"]))
             params = self._run_params(data["lambda2"])
             key = {"X": X, "y": y, "params": params, "digest": self._digest(X, y)}
-            net, tracker = self._train(data, n_bits, rng, key)
+            net, tracker = self._train(data, n_bits, rng, key, self._workers(cores))
         self.n_features_in_ = X.shape[1]
         self.module_ = net.eval()
         self.val_scores_ = [float(s) for s in tracker.scores]
@@ -298,6 +301,22 @@ class BDNNBase(TorchHasher):
             raise ValueError(f"race_finalists must be an integer >= 1, got {n!r}")
         return int(n)
 
+    def _workers(self, cores: int) -> int:
+        """Worker processes of the race: ``race_workers``, or with "auto" ``cores``
+        where each candidate trains on one thread and processes can fork, else 1.
+
+        >>> from hashlearn import SHBDNN
+        >>> with _threads(1, 0):
+        ...     SHBDNN()._workers(2), SHBDNN(race_workers=1)._workers(2)
+        (2, 1)
+        """
+        n = self.race_workers
+        if n == "auto":
+            return cores if torch.get_num_threads() == 1 and can_fork() else 1
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+            raise ValueError(f"race_workers must be an integer >= 1 or 'auto', got {n!r}")
+        return int(n) if can_fork() else 1
+
     def _restarts(self, can_select: bool) -> int:
         """Initialisations to race: ``n_restarts`` with validation rows, else one."""
         n = int(self.n_restarts)
@@ -323,7 +342,12 @@ class BDNNBase(TorchHasher):
         return {"X": X[train], "y": y_train, "X_val": X[val], "y_val": y_val}
 
     def _train(
-        self, data: dict[str, Any], n_bits: int, rng: np.random.Generator, key: dict[str, Any]
+        self,
+        data: dict[str, Any],
+        n_bits: int,
+        rng: np.random.Generator,
+        key: dict[str, Any],
+        workers: int,
     ) -> tuple[BDNNEncoder | KernelEncoder, Tracker]:
         inputs = self._inputs(data)
         can_select = inputs.X_val is not None
@@ -348,6 +372,7 @@ class BDNNBase(TorchHasher):
                 1 + int(self.race_alternations),
                 self.time_budget,
                 self._finalists(),
+                workers,
             )
         tracker = self._finish(entrant, key)
         chosen = inputs_of(entrant.choice)

@@ -28,12 +28,14 @@ import copy
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 
+from hashlearn.deep.bdnn.parallel import Exchange, run_in_workers
 from hashlearn.deep.bdnn.training import (
     CheckpointHook,
     Problem,
@@ -146,6 +148,7 @@ def race(
     n_stages: int,
     time_budget: float | None = None,
     finalists: int = 1,
+    workers: int = 1,
 ) -> tuple[Entrant, list[dict[str, Any]]]:
     """Run the first ``n_stages`` stages of each choice; return the best and every result.
 
@@ -153,46 +156,94 @@ def race(
     later one is skipped (and reported so) once the candidates so far have taken
     ``time_budget`` seconds. With ``finalists`` > 1 the best that many go on to their
     ends, and the best at the end wins; a race that has used up ``time_budget`` sends
-    only its best on. Ties go to the earlier choice.
+    only its best on. Ties go to the earlier choice. With ``workers`` > 1, that many
+    candidates at a time run in worker processes (:mod:`~hashlearn.deep.bdnn.parallel`),
+    to the same result.
     """
-    spent = 0.0
-    entrants: list[Entrant] = []
-    results: list[dict[str, Any]] = []
-    result_of: dict[int, dict[str, Any]] = {}  # id of an entrant -> its row of results
+    with Exchange.opened(min(workers, len(choices))) as exchange:
+        contest = Contest(enter, n_stages, time_budget, exchange, workers)
+        for start in range(0, len(choices), workers):
+            contest.run_wave(list(enumerate(choices))[start : start + workers])
+        return contest.decide(finalists), contest.results
 
-    def budget_spent() -> bool:
-        return time_budget is not None and spent > time_budget
 
-    for choice in choices:
-        if entrants and budget_spent():
-            results.append({**choice, "score": None, "seconds": 0.0, "skipped": True})
-            continue
+@dataclass
+class Contest:
+    """A race under way: its entrants, results and seconds spent (see :func:`race`)."""
+
+    enter: Callable[[dict[str, Any]], Entrant]
+    n_stages: int
+    time_budget: float | None
+    exchange: Exchange
+    workers: int
+    spent: float = 0.0
+    entrants: list[Entrant] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    #: id of an entrant -> the index of its choice, which is also that of its row of results
+    index_of: dict[int, int] = field(default_factory=dict)
+
+    def budget_spent(self) -> bool:
+        return self.time_budget is not None and self.spent > self.time_budget
+
+    def run_wave(self, wave: list[tuple[int, dict[str, Any]]]) -> None:
+        """Race the (index, choice) pairs of ``wave``: in workers first, if any."""
+        if self.exchange.parallel and not (self.entrants and self.budget_spent()):
+            jobs = [partial(self.stages_in_worker, i, choice) for i, choice in wave]
+            run_in_workers(jobs, self.workers)
+        for index, choice in wave:
+            self.run_candidate(index, choice)
+
+    def entered(self, index: int, choice: dict[str, Any], loading: bool = True) -> Entrant:
+        entrant = self.enter(choice)
+        entrant.hook = self.exchange.hook(index, entrant.hook, loading)
+        return entrant
+
+    def stages_in_worker(self, index: int, choice: dict[str, Any]) -> None:
+        run_stages(self.entered(index, choice, loading=False), self.n_stages)
+
+    def run_candidate(self, index: int, choice: dict[str, Any]) -> None:
+        if self.entrants and self.budget_spent():
+            self.results.append({**choice, "score": None, "seconds": 0.0, "skipped": True})
+            return
         tic = time.perf_counter()
-        entrant = enter(choice)
-        seconds = time.perf_counter() - tic + run_stages(entrant, n_stages)
-        spent += seconds
-        entrants.append(entrant)
-        score = race_score(entrant, n_stages)
-        results.append({**choice, "score": score, "seconds": seconds})
-        result_of[id(entrant)] = results[-1]
+        entrant = self.entered(index, choice)
+        seconds = time.perf_counter() - tic + run_stages(entrant, self.n_stages)
+        self.spent += seconds
+        self.entrants.append(entrant)
+        self.index_of[id(entrant)] = len(self.results)
+        score = race_score(entrant, self.n_stages)
+        self.results.append({**choice, "score": score, "seconds": seconds})
         if entrant.settings.progress:
             print(f"[bdnn] candidate {choice}: validation {score:.4f}", file=sys.stderr)
-    ranked = sorted(entrants, key=lambda e: -race_score(e, n_stages))  # stable: ties to earlier
-    if finalists <= 1 or len(ranked) == 1 or budget_spent():
-        return ranked[0], results
-    for entrant in ranked[:finalists]:
-        result = result_of[id(entrant)]
-        result["final_score"], result["final_seconds"] = run_to_end(entrant)
-    winner = max(ranked[:finalists], key=lambda e: e.tracker.best_score if e.tracker else -1.0)
-    return winner, results
+
+    def decide(self, finalists: int) -> Entrant:
+        """The race's best; with ``finalists`` > 1, the best at the end of the best few."""
+        # sorted is stable: ties go to the earlier choice
+        ranked = sorted(self.entrants, key=lambda e: -race_score(e, self.n_stages))
+        if finalists <= 1 or len(ranked) == 1 or self.budget_spent():
+            return ranked[0]
+        chosen = ranked[:finalists]
+        if self.exchange.parallel:
+            jobs = [partial(self.end_in_worker, self.index_of[id(e)], e.choice) for e in chosen]
+            run_in_workers(jobs, self.workers)
+        for entrant in chosen:
+            result = self.results[self.index_of[id(entrant)]]
+            result["final_score"], result["final_seconds"] = run_to_end(entrant, self.n_stages)
+        return max(chosen, key=lambda e: e.tracker.best_score if e.tracker else -1.0)
+
+    def end_in_worker(self, index: int, choice: dict[str, Any]) -> None:
+        entrant = self.entered(index, choice)
+        run_stages(entrant, self.n_stages)
+        run_to_end(entrant, self.n_stages)
 
 
-def run_to_end(entrant: Entrant) -> tuple[float, float]:
-    """Go on with ``entrant`` from where the race left it to the end of its run (best
-    weights restored); returns its best validation score and the seconds it took."""
-    tic = time.perf_counter()
-    entrant.tracker = go_on(entrant, entrant.tracker)
-    return entrant.tracker.best_score, time.perf_counter() - tic
+def run_to_end(entrant: Entrant, n_stages: int) -> tuple[float, float]:
+    """Go on with ``entrant`` from where the race left it (or from a later stage its
+    checkpoint holds) to the end of its run, best weights restored; returns its best
+    validation score and the seconds of its stages after the race's first ``n_stages``."""
+    loaded = entrant.hook.load(entrant.problem, entrant.generator) if entrant.hook else None
+    entrant.tracker = go_on(entrant, loaded or entrant.tracker)
+    return entrant.tracker.best_score, sum(entrant.tracker.seconds[n_stages:])
 
 
 def has_ended(entrant: Entrant) -> bool:
