@@ -119,3 +119,10 @@ def test_claims_say_whether_their_kept_runs_had_pinned_kernels(claim):
         pinned = result["environment"]["machine"].get("kernels_env") == PINNED_KERNELS
         for n_bits in {r["n_bits"] for r in result["records"]} & set(claim.recorded):
             assert claim.pinned_at(n_bits) == pinned, (name, n_bits)
+
+
+@pytest.mark.parametrize("claim", KEPT, ids=[c.name for c in KEPT])
+def test_claims_name_the_thread_count_of_their_kept_runs(claim):
+    for name in claim.results_file.split(", "):
+        machine = json.loads((RESULTS / name).read_text())["environment"]["machine"]
+        assert int(machine["threads_env"]["OMP_NUM_THREADS"]) == claim.threads, name

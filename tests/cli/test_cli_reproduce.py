@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import torch
 from cli_helpers import invoke
 
 from hashlearn.bench.claims import CLAIMS, get_claim
@@ -26,11 +27,25 @@ def test_list_prints_every_claim_with_its_bench_command():
 
 def test_list_says_at_which_lengths_the_kernels_were_pinned():
     out = invoke("reproduce", "--list", "--only", "hashnet-e2e,dhn-e2e-defaults").stdout
-    assert out.count("kernels pinned to AVX2\n") == 2  # both: at every length
+    assert out.count("kernels pinned to AVX2, 2 threads\n") == 2  # both: at every length
     partly = dataclasses.replace(get_claim("hashnet-e2e"), kernels={12: "avx2", 24: "avx2"})
     assert reproduce_command._pinning(partly) == ", kernels pinned to AVX2 at 12, 24 bits"
     unpinned = dataclasses.replace(get_claim("hashnet-e2e"), kernels="")
     assert reproduce_command._pinning(unpinned) == ""
+
+
+def test_list_and_full_say_the_thread_count_of_the_recorded_values():
+    out = invoke("reproduce", "--list", "--only", "demo-itq,hashnet-e2e").stdout
+    assert "AVX2, 1 thread\n" in out and "AVX2, 2 threads\n" in out
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert reproduce_command._thread_note(get_claim("demo-itq")) is None
+        note = reproduce_command._thread_note(get_claim("hashnet-e2e"))
+        assert "recorded on 2 thread(s), this run has 1" in note
+        assert note.endswith("OMP_NUM_THREADS=2 hashlearn reproduce --full --only hashnet-e2e")
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_full_digits_claims_agree_with_the_recorded_values(tmp_path):

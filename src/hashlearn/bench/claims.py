@@ -73,6 +73,8 @@ class Claim:
         library pinned to its AVX2 path (:mod:`hashlearn._kernels`), as the command
         line runs by default: then any Intel processor with AVX2 should give them (an
         AMD one may not: docs/reproduce.md). Or one per code length, as ``recorded_on``.
+    threads : the thread count the recorded values were measured with (the records'
+        ``OMP_NUM_THREADS``): floating-point sums, hence trained models, follow it.
     """
 
     name: str
@@ -90,6 +92,7 @@ class Claim:
     quick_params: dict[str, Any] = field(default_factory=dict)
     recorded_on: str | dict[int, str] = ""
     kernels: str | dict[int, str] = ""
+    threads: int = 1
 
     def processor(self, n_bits: int) -> str:
         """The processor the value at ``n_bits`` was recorded on ("" if not known).
@@ -408,6 +411,7 @@ CLAIMS: tuple[Claim, ...] = (
         quick_params={"epochs": 1},
         recorded_on=XEON,
         kernels=AVX2,
+        threads=2,
     ),
     Claim(
         "hashnet-e2e-held-out",
@@ -422,6 +426,7 @@ CLAIMS: tuple[Claim, ...] = (
         quick_params={"epochs": 1},
         recorded_on=XEON,
         kernels=AVX2,
+        threads=2,
     ),
     Claim(
         "dhn-e2e",
@@ -437,6 +442,7 @@ CLAIMS: tuple[Claim, ...] = (
         quick_params={"epochs": 1},
         recorded_on=XEON,
         kernels=AVX2,
+        threads=2,
     ),
     Claim(
         "dhn-e2e-held-out",
@@ -452,6 +458,7 @@ CLAIMS: tuple[Claim, ...] = (
         quick_params={"epochs": 1},
         recorded_on=XEON,
         kernels=AVX2,
+        threads=2,
     ),
     Claim(
         "dhn-e2e-defaults",
@@ -473,6 +480,7 @@ CLAIMS: tuple[Claim, ...] = (
         quick_params={"epochs": 1},
         recorded_on=XEON,
         kernels=AVX2,
+        threads=2,
     ),
 )
 

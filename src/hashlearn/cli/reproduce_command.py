@@ -27,7 +27,7 @@ def _list_claims(claims: list[Claim]) -> None:
         click.echo(f"{claim.name}: {claim.title}")
         click.echo(f"  {claim.bench_command()}")
         if claim.recorded_on:
-            click.echo(f"  recorded on {_processors(claim)}{_pinning(claim)}")
+            click.echo(f"  recorded on {_processors(claim)}{_pinning(claim)}{_threads(claim)}")
         if claim.source != "hashlearn bench":
             click.echo(f"  recorded by {claim.source}, not yet re-run through hashlearn bench")
 
@@ -38,6 +38,25 @@ def _pinning(claim: Claim) -> str:
         return ", kernels pinned to AVX2"
     pinned = [str(n_bits) for n_bits in claim.bits if claim.pinned_at(n_bits)]
     return f", kernels pinned to AVX2 at {', '.join(pinned)} bits" if pinned else ""
+
+
+def _threads(claim: Claim) -> str:
+    """ ", 1 thread" or ", N threads": the thread count of the recorded values."""
+    return f", {claim.threads} thread{'s' if claim.threads > 1 else ''}"
+
+
+def _thread_note(claim: Claim) -> str | None:
+    """Where this process runs torch on another thread count than ``claim`` was
+    recorded with: how to run it as recorded (None when the counts agree)."""
+    import torch
+
+    if torch.get_num_threads() == claim.threads:
+        return None
+    return (
+        f"  note: recorded on {claim.threads} thread(s), this run has "
+        f"{torch.get_num_threads()}; values may differ (docs/reproduce.md): "
+        f"OMP_NUM_THREADS={claim.threads} hashlearn reproduce --full --only {claim.name}"
+    )
 
 
 def _processors(claim: Claim) -> str:
@@ -106,6 +125,9 @@ def reproduce(
     processor, pinned = machine_record()["processor"], kernels_pinned()
     for claim in claims:
         click.echo(f"{claim.name}: {claim.bench_command()}", err=True)
+        note = _thread_note(claim) if full else None
+        if note:
+            click.echo(note, err=True)
         measured = None
         try:
             if download:
