@@ -90,7 +90,7 @@ def test_workers_checkpoint_the_race_for_a_resumed_fit(digits, monkeypatch, tmp_
 
 def test_auto_uses_workers_only_where_candidates_train_on_one_thread(monkeypatch):
     with fitting._threads(2, 0) as cores:
-        assert SHBDNN()._workers(cores) == 1
+        assert SHBDNN()._workers(cores) == SHBDNN(race_workers=2)._workers(cores) == 1
     with fitting._threads(1, 0):
         assert SHBDNN()._workers(3) == 3
         monkeypatch.setattr(fitting, "can_fork", lambda: False)

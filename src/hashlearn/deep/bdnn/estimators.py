@@ -20,9 +20,9 @@ n_restarts : initialisations (ITQ rotation, network, shuffling) each candidate i
     restarts multiply the race by k and keep the start that validates best; 8-bit codes
     vary most between starts (benchmarks/results/bdnn.md, section 6g).
 race_workers : processes that race candidates side by side, each on a core of its own,
-    to the same result as one at a time (Linux; elsewhere one). "auto" (default): torch's
-    thread count (the cores, unless ``OMP_NUM_THREADS`` or ``torch.set_num_threads``
-    says fewer) where each candidate trains on one thread (see ``n_threads``), else 1.
+    to the same result as one at a time; used on Linux where each candidate trains on
+    one thread (see ``n_threads``), elsewhere 1. "auto" (default): torch's thread count
+    (the cores, unless ``OMP_NUM_THREADS`` or ``torch.set_num_threads`` says fewer).
 time_budget : seconds after which no further candidate starts, and after which the race
     sends only its best on (no second finalist); None: no limit.
 hidden_sizes : (n1, n2), "table" or None for the authors' table by L (interpolated

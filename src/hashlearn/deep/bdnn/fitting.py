@@ -302,20 +302,24 @@ class BDNNBase(TorchHasher):
         return int(n)
 
     def _workers(self, cores: int) -> int:
-        """Worker processes of the race: ``race_workers``, or with "auto" ``cores``
-        where each candidate trains on one thread and processes can fork, else 1.
+        """Worker processes of the race: ``race_workers`` ("auto": ``cores``) where each
+        candidate trains on one thread and processes can fork, else 1 (a worker on more
+        threads would share a thread pool its parent started, and hang).
 
         >>> from hashlearn import SHBDNN
         >>> with _threads(1, 0):
         ...     SHBDNN()._workers(2), SHBDNN(race_workers=1)._workers(2)
         (2, 1)
+        >>> with _threads(2, 0):
+        ...     SHBDNN(race_workers=2)._workers(2)
+        1
         """
         n = self.race_workers
-        if n == "auto":
-            return cores if torch.get_num_threads() == 1 and can_fork() else 1
-        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+        if n != "auto" and (isinstance(n, bool) or not isinstance(n, Integral) or n < 1):
             raise ValueError(f"race_workers must be an integer >= 1 or 'auto', got {n!r}")
-        return int(n) if can_fork() else 1
+        if torch.get_num_threads() > 1 or not can_fork():
+            return 1
+        return cores if n == "auto" else int(n)
 
     def _restarts(self, can_select: bool) -> int:
         """Initialisations to race: ``n_restarts`` with validation rows, else one."""
