@@ -162,8 +162,9 @@ def race(
     """
     with Exchange.opened(min(workers, len(choices))) as exchange:
         contest = Contest(enter, n_stages, time_budget, exchange, workers)
-        for start in range(0, len(choices), workers):
-            contest.run_wave(list(enumerate(choices))[start : start + workers])
+        indexed = list(enumerate(choices))
+        for start in range(0, len(indexed), workers):
+            contest.run_wave(indexed[start : start + workers])
         return contest.decide(finalists), contest.results
 
 
@@ -227,6 +228,10 @@ class Contest:
             jobs = [partial(self.end_in_worker, self.index_of[id(e)], e.choice) for e in chosen]
             run_in_workers(jobs, self.workers)
         for entrant in chosen:
+            if self.exchange.parallel:  # its worker ran it on: load how far it got
+                assert entrant.hook is not None  # the exchange gives every entrant one
+                loaded = entrant.hook.load(entrant.problem, entrant.generator)
+                entrant.tracker = loaded or entrant.tracker
             result = self.results[self.index_of[id(entrant)]]
             result["final_score"], result["final_seconds"] = run_to_end(entrant, self.n_stages)
         return max(chosen, key=lambda e: e.tracker.best_score if e.tracker else -1.0)
@@ -238,11 +243,10 @@ class Contest:
 
 
 def run_to_end(entrant: Entrant, n_stages: int) -> tuple[float, float]:
-    """Go on with ``entrant`` from where the race left it (or from a later stage its
-    checkpoint holds) to the end of its run, best weights restored; returns its best
+    """Go on with ``entrant`` from where its tracker is (the race's stages, or more a
+    checkpoint held) to the end of its run, best weights restored; returns its best
     validation score and the seconds of its stages after the race's first ``n_stages``."""
-    loaded = entrant.hook.load(entrant.problem, entrant.generator) if entrant.hook else None
-    entrant.tracker = go_on(entrant, loaded or entrant.tracker)
+    entrant.tracker = go_on(entrant, entrant.tracker)
     return entrant.tracker.best_score, sum(entrant.tracker.seconds[n_stages:])
 
 
