@@ -44,7 +44,8 @@ def timed_fit(data: Any, **params: Any) -> tuple[SHBDNN, float, float]:
     return model, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def test_map(model: SHBDNN, data: Any, n_bits: int) -> float:
+def query_map(model: SHBDNN, data: Any, n_bits: int) -> float:
+    """mAP of the protocol's queries against its database, with ``model``'s codes."""
     queries, database = model.encode(data.X_query), model.encode(data.X_db)
     return float(mean_average_precision(queries, database, data.y_query, data.y_db, n_bits=n_bits))
 
@@ -68,8 +69,8 @@ def one_length(data: Any, n_bits: int, seed: int) -> dict[str, Any]:
         "ratio_1_process": round(alone_s / fixed_s, 2),
         "ratio_workers": round(side_s / fixed_s, 2),
         "same_codes": bool(same),
-        "map_race": round(test_map(alone, data, n_bits), 4),
-        "map_fixed": round(test_map(fixed, data, n_bits), 4),
+        "map_race": round(query_map(alone, data, n_bits), 4),
+        "map_fixed": round(query_map(fixed, data, n_bits), 4),
     }
 
 
