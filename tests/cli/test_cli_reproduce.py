@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import torch
 from cli_helpers import invoke
@@ -34,18 +35,43 @@ def test_list_says_at_which_lengths_the_kernels_were_pinned():
     assert reproduce_command._pinning(unpinned) == ""
 
 
-def test_list_and_full_say_the_thread_count_of_the_recorded_values():
+def test_list_says_the_thread_count_of_the_recorded_values():
     out = invoke("reproduce", "--list", "--only", "demo-itq,hashnet-e2e").stdout
     assert "AVX2, 1 thread\n" in out and "AVX2, 2 threads\n" in out
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        assert reproduce_command._thread_note(get_claim("demo-itq")) is None
-        note = reproduce_command._thread_note(get_claim("hashnet-e2e"))
-        assert "recorded on 2 thread(s), this run has 1" in note
-        assert note.endswith("OMP_NUM_THREADS=2 hashlearn reproduce --full --only hashnet-e2e")
-    finally:
-        torch.set_num_threads(before)
+
+
+def test_full_runs_a_claim_recorded_on_other_threads_in_a_process_with_them(monkeypatch, tmp_path):
+    threads = 1 if torch.get_num_threads() > 1 else 2  # torch takes at most the cores
+    claim = dataclasses.replace(get_claim("demo-itq"), threads=threads)
+    monkeypatch.setattr(reproduce_command, "get_claim", lambda name: claim)
+    result = invoke("reproduce", "--full", "--only", "demo-itq", "--out", tmp_path / "r.json")
+    assert f"in a new process on {threads} thread(s), as recorded" in result.output
+    assert {row[-1] for row in _rows(result.stdout)} == {"same"}
+    machine = json.loads((tmp_path / "r.json").read_text())["runs"]["demo-itq"]["environment"][
+        "machine"
+    ]
+    assert machine["threads_env"]["OMP_NUM_THREADS"] == str(threads)
+    assert machine["torch_threads"] == min(threads, os.cpu_count() or 1)
+
+
+def test_a_claim_on_this_process_thread_count_runs_here_and_quick_mode_always_does():
+    threads = torch.get_num_threads()
+    same = dataclasses.replace(get_claim("demo-itq"), threads=threads)
+    other = dataclasses.replace(same, threads=threads + 1)
+    assert not reproduce_command._needs_own_process(same, full=True, this_process=False)
+    assert reproduce_command._needs_own_process(other, full=True, this_process=False)
+    assert not reproduce_command._needs_own_process(other, full=False, this_process=False)
+    assert not reproduce_command._needs_own_process(other, full=True, this_process=True)
+
+
+def test_a_run_in_its_own_process_that_finds_no_data_is_skipped(monkeypatch, tmp_path):
+    monkeypatch.setenv("HASHLEARN_DATA", str(tmp_path))
+    threads = torch.get_num_threads() + 1
+    claim = dataclasses.replace(get_claim("sdh-mnist-5k"), threads=threads)
+    monkeypatch.setattr(reproduce_command, "get_claim", lambda name: claim)
+    result = invoke("reproduce", "--full", "--only", "sdh-mnist-5k")
+    assert f"skipped: the run on {threads} thread(s) skipped it" in result.output
+    assert {row[3] for row in _rows(result.stdout)} == {"-"}
 
 
 def test_full_digits_claims_agree_with_the_recorded_values(tmp_path):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+import tempfile
 from contextlib import redirect_stdout
+from pathlib import Path
 from typing import Any
 
 import click
@@ -45,18 +50,37 @@ def _threads(claim: Claim) -> str:
     return f", {claim.threads} thread{'s' if claim.threads > 1 else ''}"
 
 
-def _thread_note(claim: Claim) -> str | None:
-    """Where this process runs torch on another thread count than ``claim`` was
-    recorded with: how to run it as recorded (None when the counts agree)."""
+def _needs_own_process(claim: Claim, full: bool, this_process: bool) -> bool:
+    """Whether ``--full`` runs ``claim`` in a new process: this one has another thread
+    count than the claim's record (the libraries fix their thread pools when they load,
+    so only a process started with ``OMP_NUM_THREADS`` sums as the record did)."""
     import torch
 
-    if torch.get_num_threads() == claim.threads:
-        return None
-    return (
-        f"  note: recorded on {claim.threads} thread(s), this run has "
-        f"{torch.get_num_threads()}; values may differ (docs/reproduce.md): "
-        f"OMP_NUM_THREADS={claim.threads} hashlearn reproduce --full --only {claim.name}"
-    )
+    return full and not this_process and torch.get_num_threads() != claim.threads
+
+
+def _run_in_own_process(claim: Claim, data_dir: str | None, progress: bool) -> dict[str, Any]:
+    """Run ``claim`` through ``hashlearn reproduce --full`` in a new process on the
+    thread count it was recorded with; returns that run's record. Its progress goes to
+    stderr as it runs, its table after it; a claim it skips (no data) raises
+    FileNotFoundError here too."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "run.json"
+        command = [sys.executable, "-m", "hashlearn.cli", "reproduce", "--full"]
+        command += ["--only", claim.name, "--out", str(out), "--this-process"]
+        command += ["--data-dir", data_dir] if data_dir else []
+        command.append("--verbose" if progress else "--quiet")
+        env = {**os.environ, "OMP_NUM_THREADS": str(claim.threads)}
+        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
+        click.echo(done.stdout, err=True, nl=False)
+        if not out.exists():
+            raise RuntimeError(f"{claim.name}: its run on {claim.threads} thread(s) failed")
+        runs = json.loads(out.read_text())["runs"]
+    if claim.name not in runs:
+        raise FileNotFoundError(f"the run on {claim.threads} thread(s) skipped it")
+    if done.returncode not in (0, 1):  # 1: a value differs, which the rows here say
+        raise RuntimeError(f"{claim.name}: its run on {claim.threads} thread(s) failed")
+    return dict(runs[claim.name])
 
 
 def _processors(claim: Claim) -> str:
@@ -80,6 +104,7 @@ def _processors(claim: Claim) -> str:
 )
 @download_option
 @click.option("--out", default=None, help="Also write every row and run record to this JSON.")
+@click.option("--this-process", is_flag=True, hidden=True, help="Never start a new process.")
 @progress_options
 def reproduce(
     full: bool,
@@ -88,6 +113,7 @@ def reproduce(
     data_dir: str | None,
     download: bool,
     out: str | None,
+    this_process: bool,
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -97,7 +123,9 @@ def reproduce(
     the equivalent command). Quick mode uses small subsets and fewer epochs: it
     checks the path, not the values. --full runs the whole protocols and marks
     each value "same" or "DIFFERS" at four digits; the exit status is 1 when any
-    differs. A claim whose dataset is missing is skipped (or fetched with --download).
+    differs. A claim recorded on another thread count than this process has runs
+    in a new process with that count (OMP_NUM_THREADS), as its record was made.
+    A claim whose dataset is missing is skipped (or fetched with --download).
 
     \b
     Example:
@@ -125,15 +153,19 @@ def reproduce(
     processor, pinned = machine_record()["processor"], kernels_pinned()
     for claim in claims:
         click.echo(f"{claim.name}: {claim.bench_command()}", err=True)
-        note = _thread_note(claim) if full else None
-        if note:
-            click.echo(note, err=True)
+        own_process = _needs_own_process(claim, full, this_process)
+        if own_process:
+            click.echo(f"  in a new process on {claim.threads} thread(s), as recorded", err=True)
         measured = None
         try:
             if download:
                 download_for(claim.protocol, data_dir)
             with redirect_stdout(sys.stderr):
-                runs[claim.name] = run_claim(claim, full, data_dir, progress)
+                runs[claim.name] = (
+                    _run_in_own_process(claim, data_dir, progress)
+                    if own_process
+                    else run_claim(claim, full, data_dir, progress)
+                )
             measured = measured_values(runs[claim.name])
         except FileNotFoundError as err:
             click.echo(f"  skipped: {err}", err=True)
