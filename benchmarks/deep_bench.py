@@ -469,6 +469,8 @@ def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
     object overrides settings. Prints the validation mAP and loss per epoch. Used to
     choose the image defaults (``pretrained_lr_mult``, fixed batch-norm statistics,
     ``finetune``; docs/deep.md, benchmarks/results/deep.md section 3).
+    ``"batchnorm_statistics": "batch"`` trains the CNN with batch-norm statistics
+    taken from each batch instead of ImageNet's (a backbone variant registered here).
     """
     from hashlearn.data import get_protocol, load_cifar10
 
@@ -477,6 +479,8 @@ def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
     for spec in args.probe:
         kwargs = {"n_bits": 48, "epochs": 8, "image_size": 64, **json.loads(spec)}
         method = kwargs.pop("method", "hashnet")
+        if "batchnorm_statistics" in kwargs:
+            kwargs["backbone"] = _batchnorm_variant(kwargs.pop("batchnorm_statistics"))
         if kwargs.pop("source", None) == "cifar10-1k":
             train = get_protocol("cifar10-1k", seed=0).train_idx
             pick = train[np.random.default_rng(0).permutation(len(train))]
@@ -489,6 +493,20 @@ def run_probe(args: argparse.Namespace) -> list[dict[str, Any]]:
         print(f"{spec}: validation mAP {val}, loss {loss}", flush=True)
         rows.append({"settings": kwargs, "val_map": val, "loss": loss})
     return rows
+
+
+def _batchnorm_variant(statistics: str) -> str:
+    """Register EfficientNet-Lite0 with ``batchnorm_statistics`` set; returns its name."""
+    from hashlearn.deep.image_backbone import BACKBONES, efficientnet_lite0_staged
+
+    def build() -> Any:
+        cnn = efficientnet_lite0_staged()
+        cnn.batchnorm_statistics = statistics
+        return cnn
+
+    name = f"efficientnet-lite0/batchnorm-{statistics}"
+    BACKBONES[name] = build
+    return name
 
 
 def run_imagenet_synthetic(args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -21,6 +21,11 @@ from torch import nn
 class StagedCNN(nn.Module):
     """A CNN as a list of ``stages`` (stem, blocks, pooled head) giving ``out_features``.
 
+    ``batchnorm_statistics``: "frozen" (the default) keeps the pretrained batch-norm
+    statistics while training; "batch" lets the trained stages' batch-norm
+    layers use and update each batch's statistics in ``train()`` mode (much worse when
+    fine-tuning on CIFAR-10: benchmarks/results/deep.md, section 3ac).
+
     Examples
     --------
     >>> net = StagedCNN([nn.Conv2d(3, 4, 3), nn.Conv2d(4, 4, 1), GlobalAvgPool()], out_features=4)
