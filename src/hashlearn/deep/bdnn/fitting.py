@@ -106,6 +106,15 @@ def _threads(n_threads: int | None, size: int) -> Iterator[int]:
         torch.set_num_threads(previous)
 
 
+def _is_count(value: Any) -> bool:
+    """Whether ``value`` is an integer >= 1 (a bool is not).
+
+    >>> _is_count(2), _is_count(0), _is_count(True), _is_count(2.0)
+    (True, False, False, False)
+    """
+    return isinstance(value, Integral) and not isinstance(value, bool) and int(value) >= 1
+
+
 def itq_codes(X: np.ndarray, n_bits: int, rng: np.random.Generator) -> np.ndarray:
     """ITQ initialisation of B: centre, PCA to ``n_bits``, 50 ITQ iterations, sign.
 
@@ -297,7 +306,7 @@ class BDNNBase(TorchHasher):
         2
         """
         n = self.race_finalists
-        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+        if not _is_count(n):
             raise ValueError(f"race_finalists must be an integer >= 1, got {n!r}")
         return int(n)
 
@@ -315,7 +324,7 @@ class BDNNBase(TorchHasher):
         1
         """
         n = self.race_workers
-        if n != "auto" and (isinstance(n, bool) or not isinstance(n, Integral) or n < 1):
+        if n != "auto" and not _is_count(n):
             raise ValueError(f"race_workers must be an integer >= 1 or 'auto', got {n!r}")
         if torch.get_num_threads() > 1 or not can_fork():
             return 1
