@@ -89,12 +89,21 @@ def cli() -> None:
     """
 
 
+def command_line(*args: str) -> list[str]:
+    """The command that runs ``hashlearn`` with ``args`` in a new Python process.
+
+    >>> command_line("demo")[1:]
+    ['-m', 'hashlearn.cli', 'demo']
+    """
+    return [sys.executable, "-m", "hashlearn.cli", *args]
+
+
 def main() -> None:
     """Console-script entry point (``hashlearn``)."""
     args = sys.argv[1:]
     environment = pinned_environment(os.environ) if needs_pinned_kernels(args) else None
     if environment is not None and sys.executable:
-        os.execve(sys.executable, [sys.executable, "-m", "hashlearn.cli", *args], environment)
+        os.execve(sys.executable, command_line(*args), environment)
     result = cli.main(args, prog_name="hashlearn")
     sys.exit(result if isinstance(result, int) else 0)
 

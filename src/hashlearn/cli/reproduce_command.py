@@ -15,7 +15,7 @@ import click
 
 from hashlearn._io import atomic_write_json
 from hashlearn.bench.claims import CLAIMS, Claim, get_claim
-from hashlearn.cli._app import cli
+from hashlearn.cli._app import cli, command_line
 from hashlearn.cli.commands import download_for, download_option, progress_options, wants_progress
 
 COLUMNS = ("claim", "bits", "metric", "ours", "recorded", "published", "check")
@@ -66,8 +66,8 @@ def _run_in_own_process(claim: Claim, data_dir: str | None, progress: bool) -> d
     FileNotFoundError here too."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "run.json"
-        command = [sys.executable, "-m", "hashlearn.cli", "reproduce", "--full"]
-        command += ["--only", claim.name, "--out", str(out), "--this-process"]
+        command = command_line("reproduce", "--full", "--only", claim.name)
+        command += ["--out", str(out), "--this-process"]
         command += ["--data-dir", data_dir] if data_dir else []
         command.append("--verbose" if progress else "--quiet")
         env = {**os.environ, "OMP_NUM_THREADS": str(claim.threads)}
