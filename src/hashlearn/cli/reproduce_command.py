@@ -73,13 +73,11 @@ def _run_in_own_process(claim: Claim, data_dir: str | None, progress: bool) -> d
         env = {**os.environ, "OMP_NUM_THREADS": str(claim.threads)}
         done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
         click.echo(done.stdout, err=True, nl=False)
-        if not out.exists():
-            raise RuntimeError(f"{claim.name}: its run on {claim.threads} thread(s) failed")
-        runs = json.loads(out.read_text())["runs"]
+        runs = json.loads(out.read_text())["runs"] if out.exists() else None
+    if runs is None or done.returncode not in (0, 1):  # 1: a value differs, as rows say
+        raise RuntimeError(f"{claim.name}: its run on {claim.threads} thread(s) failed")
     if claim.name not in runs:
         raise FileNotFoundError(f"the run on {claim.threads} thread(s) skipped it")
-    if done.returncode not in (0, 1):  # 1: a value differs, which the rows here say
-        raise RuntimeError(f"{claim.name}: its run on {claim.threads} thread(s) failed")
     return dict(runs[claim.name])
 
 
