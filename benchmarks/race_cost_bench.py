@@ -33,7 +33,7 @@ import torch
 
 from hashlearn.bench.data import load_benchmark_data
 from hashlearn.deep.bdnn import SHBDNN
-from hashlearn.deep.bdnn.fitting import SMALL_PROBLEM
+from hashlearn.deep.bdnn.fitting import _threads
 from hashlearn.metrics import mean_average_precision
 
 #: The settings a race chooses, as a fit's parameters.
@@ -54,12 +54,12 @@ def query_map(model: SHBDNN, data: Any, n_bits: int) -> float:
 
 
 def races_in_workers(data: Any) -> bool:
-    """Whether a default fit here races in worker processes: torch has several threads
-    and a candidate trains on one (fewer input entries than ``SMALL_PROBLEM``; counted
-    on all training rows, a few more than the fit trains on once its validation rows
-    are out). Where it does not (CIFAR-10's 1,280 features), the race is one process
-    either way and its second fit is skipped."""
-    return torch.get_num_threads() > 1 and data.X_train.size < SMALL_PROBLEM
+    """Whether a default fit here races in worker processes, by the fit's own rule
+    (counted on all training rows, a few more than the fit trains on once its
+    validation rows are out). Where it does not (CIFAR-10's 1,280 features train on
+    two threads), the race is one process either way and its second fit is skipped."""
+    with _threads(None, data.X_train.size) as cores:
+        return SHBDNN()._workers(cores) > 1
 
 
 def one_length(data: Any, n_bits: int, seed: int) -> dict[str, Any]:
