@@ -168,6 +168,10 @@ FROZEN_MLP = {"epochs": 60, "hidden_sizes": (1024,), "learning_rate": 0.003}
 IMAGES_QUICK = Subset(max_queries=100, max_train=200, max_database=1000)
 
 DEMO = "demo_digits_kernel_xeon_avx2.json"
+#: The runs of UH-BDNN and ITQ on MNIST's paper protocol (8-16 and 24-32 bits, seeds 0-2).
+MNIST_FULL_RUNS = (
+    "uh_bdnn_itq_mnist_full_8_16_xeon_avx2.json, uh_bdnn_itq_mnist_full_24_32_xeon_avx2.json"
+)
 XEON, EPYC = "Intel(R) Xeon(R) Processor", "AMD EPYC"
 #: Claims recorded with the math kernels pinned to AVX2 (``Claim.kernels``).
 AVX2 = PINNED_TAG
@@ -351,10 +355,7 @@ CLAIMS: tuple[Claim, ...] = (
         "mnist-unsup-full",
         "uh-bdnn",
         recorded={8: {MAP: 0.0313}, 16: {MAP: 0.1073}, 24: {MAP: 0.1826}, 32: {MAP: 0.249}},
-        results_file=(
-            "uh_bdnn_itq_mnist_full_8_16_xeon_avx2.json, "
-            "uh_bdnn_itq_mnist_full_24_32_xeon_avx2.json"
-        ),
+        results_file=MNIST_FULL_RUNS,
         recorded_on=XEON,
         kernels=AVX2,
     ),
@@ -364,10 +365,7 @@ CLAIMS: tuple[Claim, ...] = (
         "mnist-unsup-full",
         "itq",
         recorded={8: {MAP: 0.0299}, 16: {MAP: 0.101}, 24: {MAP: 0.1761}, 32: {MAP: 0.2435}},
-        results_file=(
-            "uh_bdnn_itq_mnist_full_8_16_xeon_avx2.json, "
-            "uh_bdnn_itq_mnist_full_24_32_xeon_avx2.json"
-        ),
+        results_file=MNIST_FULL_RUNS,
         recorded_on=XEON,
         kernels=AVX2,
     ),
