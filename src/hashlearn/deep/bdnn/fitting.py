@@ -106,15 +106,6 @@ def _threads(n_threads: int | None, size: int) -> Iterator[int]:
         torch.set_num_threads(previous)
 
 
-def _is_count(value: Any) -> bool:
-    """Whether ``value`` is an integer >= 1 (a bool is not).
-
-    >>> _is_count(2), _is_count(0), _is_count(True), _is_count(2.0)
-    (True, False, False, False)
-    """
-    return isinstance(value, Integral) and not isinstance(value, bool) and int(value) >= 1
-
-
 def itq_codes(X: np.ndarray, n_bits: int, rng: np.random.Generator) -> np.ndarray:
     """ITQ initialisation of B: centre, PCA to ``n_bits``, 50 ITQ iterations, sign.
 
@@ -305,10 +296,7 @@ class BDNNBase(TorchHasher):
         >>> SHBDNN(race_finalists=2)._finalists()
         2
         """
-        n = self.race_finalists
-        if not _is_count(n):
-            raise ValueError(f"race_finalists must be an integer >= 1, got {n!r}")
-        return int(n)
+        return _count(self.race_finalists, "race_finalists must be an integer >= 1")
 
     def _workers(self, cores: int) -> int:
         """Worker processes of the race: ``race_workers`` ("auto": ``cores``) where each
@@ -324,11 +312,11 @@ class BDNNBase(TorchHasher):
         1
         """
         n = self.race_workers
-        if n != "auto" and not _is_count(n):
-            raise ValueError(f"race_workers must be an integer >= 1 or 'auto', got {n!r}")
+        if n != "auto":
+            n = _count(n, "race_workers must be an integer >= 1 or 'auto'")
         if torch.get_num_threads() > 1 or not can_fork():
             return 1
-        return cores if n == "auto" else int(n)
+        return cores if n == "auto" else n
 
     def _restarts(self, can_select: bool) -> int:
         """Initialisations to race: ``n_restarts`` with validation rows, else one."""
@@ -536,6 +524,21 @@ def _non_negative(value: Any, requirement: str) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
         raise ValueError(f"{requirement}, got {value!r}")
     return float(value)
+
+
+def _count(value: Any, requirement: str) -> int:
+    """``value`` as an int when it is an integer >= 1 (not a bool), else ValueError
+    "``requirement``, got ``value``".
+
+    >>> _count(2, "k must be >= 1")
+    2
+    >>> _count(2.0, "k must be an integer >= 1")
+    Traceback (most recent call last):
+    ValueError: k must be an integer >= 1, got 2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral) or int(value) < 1:
+        raise ValueError(f"{requirement}, got {value!r}")
+    return int(value)
 
 
 def _check_magnitude(X: np.ndarray, name: str) -> None:
