@@ -74,24 +74,29 @@ def check_images(images: Any, name: str = "images") -> np.ndarray:
     return images
 
 
-def prepare_images(batch: np.ndarray, size: int, augment: bool = False) -> Any:
+def prepare_images(
+    batch: np.ndarray, size: int, augment: bool = False, crop_scale: float = 1.0
+) -> Any:
     """uint8 (N, H, W, 3) -> normalised float32 (N, 3, size, size), channels-last.
 
     With ``augment`` each image is randomly translated (reflect-padded by an
     eighth of its side, then cropped back: the papers' 256 -> 224 crop ratio)
     and flipped left-right with probability 1/2, before the resize; the draws
-    come from torch's global generator, so a seeded run repeats them.
+    come from torch's global generator, so a seeded run repeats them. With
+    ``crop_scale`` below 1 the crop's side is also drawn, uniformly between
+    ``crop_scale`` and 1 of the image's, anywhere in the padded image
+    (:func:`scaled_crop_flip`).
 
     >>> prepare_images(np.zeros((2, 8, 8, 3), np.uint8), 16).shape
     torch.Size([2, 3, 16, 16])
     """
     import torch
 
-    x = images_to_input(torch.from_numpy(np.ascontiguousarray(batch)), size, augment)
+    x = images_to_input(torch.from_numpy(np.ascontiguousarray(batch)), size, augment, crop_scale)
     return x.contiguous(memory_format=torch.channels_last)
 
 
-def images_to_input(images: Any, size: int, augment: bool = False) -> Any:
+def images_to_input(images: Any, size: int, augment: bool = False, crop_scale: float = 1.0) -> Any:
     """The tensor steps of :func:`prepare_images`: uint8 (N, H, W[, 3]) tensor ->
     normalised float32 (N, 3, size, size); also what the ONNX export traces.
 
@@ -105,7 +110,9 @@ def images_to_input(images: Any, size: int, augment: bool = False) -> Any:
     x = images.float().div(255.0)
     x = x.unsqueeze(-1).expand(*x.shape, 3) if x.ndim == 3 else x
     x = x.permute(0, 3, 1, 2)
-    if augment and len(x):
+    if augment and len(x) and crop_scale < 1:
+        x = _random_scaled_crop_flip(x, size, crop_scale)
+    elif augment and len(x):
         x = _random_crop_flip(x)
     if x.shape[-1] != size or x.shape[-2] != size:
         x = interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
@@ -129,6 +136,47 @@ def _random_crop_flip(x: Any) -> Any:
     )
     flipped = torch.tensor(flip).view(n, 1, 1, 1)
     return torch.where(flipped, out.flip(-1), out)
+
+
+def _random_scaled_crop_flip(x: Any, size: int, crop_scale: float) -> Any:
+    """:func:`scaled_crop_flip` with the side drawn in [crop_scale, 1], the centre
+    anywhere that keeps the crop inside the image reflect-padded by an eighth of its
+    side, and a mirror with probability 1/2 (torch's global generator)."""
+    import torch
+
+    n = len(x)
+    side = crop_scale + (1 - crop_scale) * torch.rand(n)
+    reach = 1.25 - side  # |centre| + side <= 1 + 1/4 in grid units (the image is [-1, 1])
+    centre = (2 * torch.rand(n, 2) - 1) * reach[:, None]
+    mirror = torch.rand(n) < 0.5
+    return scaled_crop_flip(x, size, side, centre, mirror)
+
+
+def scaled_crop_flip(x: Any, size: int, side: Any, centre: Any, mirror: Any) -> Any:
+    """Square crops of float images ``x`` (N, C, H, W), resized (bilinear) to ``size``.
+
+    Crop ``i`` has side ``side[i]`` (a fraction of the image's) and its centre at
+    ``centre[i]`` = (x, y) in grid units (the image spans [-1, 1]; outside it the
+    image is reflected); ``mirror[i]`` flips it left-right. The whole image, not
+    mirrored, is the plain bilinear resize.
+
+    >>> import torch
+    >>> x = torch.rand(1, 3, 8, 8)
+    >>> whole = scaled_crop_flip(x, 16, torch.ones(1), torch.zeros(1, 2), torch.tensor([False]))
+    >>> resized = torch.nn.functional.interpolate(x, size=(16, 16), mode="bilinear")
+    >>> bool(torch.allclose(whole, resized, atol=1e-6))
+    True
+    """
+    import torch
+    from torch.nn.functional import affine_grid, grid_sample
+
+    n = len(x)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = torch.where(mirror, -side, side)
+    theta[:, 1, 1] = side
+    theta[:, :, 2] = centre
+    grid = affine_grid(theta, [n, x.shape[1], size, size], align_corners=False)
+    return grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
 def cnn_features(

@@ -111,8 +111,10 @@ class ActivationCache:
         precision: str,
         progress: bool = False,
         batch_size: int = IMAGE_BATCH,
+        crop_scale: float = 1.0,
     ) -> None:
         self.cnn, self.size, self.precision, self.batch_size = cnn, size, precision, batch_size
+        self.crop_scale = crop_scale
         total = len(images) + n_views * n_train
         with tqdm(total=total, disable=not progress, unit="img", desc="caching") as bar:
             self.clean = self._run(images, False, bar)
@@ -126,7 +128,8 @@ class ActivationCache:
         out = []
         with autocast(weight.device, dtype):
             for start in range(0, len(images), self.batch_size):
-                x = prepare_images(images[start : start + self.batch_size], self.size, augment)
+                batch = images[start : start + self.batch_size]
+                x = prepare_images(batch, self.size, augment, self.crop_scale)
                 out.append(self.cnn.prefix(x.to(weight.device, weight.dtype)).to(weight.dtype))
                 bar.update(len(x))
         return torch.cat(out)
@@ -143,9 +146,11 @@ class ActivationCache:
         return self.clean[rows]
 
 
-def image_transforms(size: int, augment: bool) -> tuple[Transform, Transform]:
+def image_transforms(
+    size: int, augment: bool, crop_scale: float = 1.0
+) -> tuple[Transform, Transform]:
     """(training, evaluation) transforms of uint8 image rows for the whole network."""
-    return (lambda rows: prepare_images(rows, size, augment)), (
+    return (lambda rows: prepare_images(rows, size, augment, crop_scale)), (
         lambda rows: prepare_images(rows, size)
     )
 
@@ -163,24 +168,27 @@ def train_on_images(
     """Train ``network`` (from :func:`build_image_network`) on ``images``.
 
     The first ``len(images) - n_val`` rows train, the last ``n_val`` validate.
-    ``settings``: image_size, augment, cache_views.
+    ``settings``: image_size, augment, cache_views, crop_scale.
     """
     assert isinstance(network.backbone, ImageEncoder)
     encoder = network.backbone
     cnn = encoder.cnn
     cnn.freeze_first(frozen_stage_count(cnn, finetune))
     n_train, size = len(images) - n_val, int(settings["image_size"])
+    augment, crop_scale = bool(settings["augment"]), float(settings["crop_scale"])
     transform: Transform
     eval_transform: Transform
     if cnn.n_frozen:
-        n_views = int(settings["cache_views"]) if settings["augment"] else 0
-        cache = ActivationCache(cnn, images, n_train, size, n_views, cfg.precision, cfg.progress)
+        n_views = int(settings["cache_views"]) if augment else 0
+        cache = ActivationCache(
+            cnn, images, n_train, size, n_views, cfg.precision, cfg.progress, crop_scale=crop_scale
+        )
         rows = np.arange(len(images))
         trained = HashingNetwork(_TrainedPart(encoder), network.head)
         transform, eval_transform = cache.train_transform, cache.eval_transform
     else:
         rows, trained = images, network
-        transform, eval_transform = image_transforms(size, bool(settings["augment"]))
+        transform, eval_transform = image_transforms(size, augment, crop_scale)
     _fit_scaler(encoder, rows[:n_train], eval_transform, cfg.precision)
     val = (rows[n_train:], y[n_train:]) if n_val else None
     cfg = replace(cfg, eval_batch_size=IMAGE_BATCH)

@@ -75,7 +75,7 @@ RUN_ONLY = (
 #: Parameters added after checkpoints were first written, with the value that gives the
 #: training of before: at that value they are left out of the fingerprint, so that a run
 #: started before they existed still resumes.
-ADDED_LATER = {"ema_decay": None, "pair_memory": False}
+ADDED_LATER = {"ema_decay": None, "pair_memory": False, "crop_scale": 1.0}
 
 
 def validation_count(val_size: float, n_samples: int) -> int:
@@ -121,6 +121,7 @@ class PairwiseHasher(TorchHasher):
     image_size: int
     augment: bool
     cache_views: int
+    crop_scale: float
     precision: str
     val_scoring: str
     ema_decay: float | None
@@ -202,6 +203,11 @@ class PairwiseHasher(TorchHasher):
         backbone = self._resolve_backbone(X)
         if self.flip_average and backbone == FEATURES:
             raise ValueError("flip_average=True needs images (mirror images of feature rows)")
+        if not 0 < float(self.crop_scale) <= 1:
+            raise ValueError(
+                "crop_scale must be a fraction in (0, 1] of the image's side, "
+                f"got {self.crop_scale}"
+            )
         X = self._check_rows(X, backbone, "X")
         seed = 0 if self.random_state is None else int(self.random_state)
         if X_val is None:
@@ -335,6 +341,7 @@ class PairwiseHasher(TorchHasher):
             "image_size": self.image_size,
             "augment": self.augment,
             "cache_views": self.cache_views,
+            "crop_scale": self.crop_scale,
         }
         return train_on_images(
             network, self._make_loss(), X, y, n_val, cfg, self.finetune, settings

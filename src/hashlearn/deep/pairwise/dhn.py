@@ -59,6 +59,7 @@ class DHN(PairwiseHasher):
         image_size: int = 128,
         augment: bool = True,
         cache_views: int = 4,
+        crop_scale: float = 1.0,
         precision: str = "auto",
         val_scoring: str = "training",
         ema_decay: float | None = None,
@@ -91,6 +92,7 @@ class DHN(PairwiseHasher):
         self.image_size = image_size
         self.augment = augment
         self.cache_views = cache_views
+        self.crop_scale = crop_scale
         self.precision = precision
         self.val_scoring = val_scoring
         self.ema_decay = ema_decay

@@ -27,6 +27,9 @@ finetune : images only: "all" (whole CNN), k (last k blocks, from cached
     activations) or "frozen" (CNN fixed).
 image_size, augment, cache_views : input side in pixels (128); random crop + flip
     in training; augmented views cached per image when ``finetune`` is k or "frozen".
+crop_scale : images only: 1.0 (the papers: crops of the image's size, translated) or
+    a fraction in (0, 1): each training crop's side is drawn between it and the whole
+    image, then resized to ``image_size`` (scale augmentation; beyond the papers).
 precision : images only: "auto" (bfloat16 where the CPU or GPU runs it natively,
     float32 when ``finetune`` is a number of blocks: faster there; a long
     whole-network run on a CPU times a few training steps of both and trains in
@@ -118,6 +121,7 @@ class HashNet(PairwiseHasher):
         image_size: int = 128,
         augment: bool = True,
         cache_views: int = 4,
+        crop_scale: float = 1.0,
         precision: str = "auto",
         val_scoring: str = "training",
         ema_decay: float | None = None,
@@ -155,6 +159,7 @@ class HashNet(PairwiseHasher):
         self.image_size = image_size
         self.augment = augment
         self.cache_views = cache_views
+        self.crop_scale = crop_scale
         self.precision = precision
         self.val_scoring = val_scoring
         self.ema_decay = ema_decay
