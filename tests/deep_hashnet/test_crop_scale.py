@@ -65,6 +65,6 @@ def test_crop_scale_changes_training_and_is_checked(tiny_backbone, finetune, two
     fixed = HashNet(**kw, random_state=0).fit(images, labels)
     scaled = HashNet(**kw, crop_scale=0.6, random_state=0).fit(images, labels)
     assert scaled.history_[0]["loss"] != fixed.history_[0]["loss"]
-    for bad in (0, 1.5):
+    for bad in (0, 1.5, "0.5", True):
         with pytest.raises(ValueError, match=r"crop_scale must be a fraction in \(0, 1\]"):
             HashNet(**kw, crop_scale=bad).fit(images, labels)

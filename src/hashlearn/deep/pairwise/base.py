@@ -203,7 +203,8 @@ class PairwiseHasher(TorchHasher):
         backbone = self._resolve_backbone(X)
         if self.flip_average and backbone == FEATURES:
             raise ValueError("flip_average=True needs images (mirror images of feature rows)")
-        if not 0 < float(self.crop_scale) <= 1:
+        crop = self.crop_scale
+        if isinstance(crop, bool) or not isinstance(crop, (int, float)) or not 0 < crop <= 1:
             raise ValueError(
                 "crop_scale must be a fraction in (0, 1] of the image's side, "
                 f"got {self.crop_scale}"
