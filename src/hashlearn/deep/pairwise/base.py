@@ -206,8 +206,7 @@ class PairwiseHasher(TorchHasher):
         crop = self.crop_scale
         if isinstance(crop, bool) or not isinstance(crop, (int, float)) or not 0 < crop <= 1:
             raise ValueError(
-                "crop_scale must be a fraction in (0, 1] of the image's side, "
-                f"got {self.crop_scale}"
+                f"crop_scale must be a fraction in (0, 1] of the image's side, got {crop!r}"
             )
         X = self._check_rows(X, backbone, "X")
         seed = 0 if self.random_state is None else int(self.random_state)
