@@ -15,7 +15,8 @@ Usage (one thread; benchmarks/results/bdnn.md section 6d)::
         --seeds 0,1,2 --out race_mnist5k.jsonl
     python benchmarks/bdnn_race_probe.py --replay race_mnist5k.jsonl
 
-``--extra '[{"input_noise": 0.5, "lambda1": 1e-3}]'`` races more candidates beside them.
+``--extra '[{"input_noise": 0.5, "lambda1": 1e-3}]'`` races more candidates beside them;
+``--only '[{"lambda1": 3e-4}, {"lambda1": 1e-4}]'`` fits just these (and SDH) instead.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ from hashlearn.deep.bdnn.fitting import PAPER_CHOICE, _full_candidate
 from hashlearn.metrics import mean_average_precision
 
 
-def candidates(extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The settings SH-BDNN's default race tries, the paper's first, then ``extra``."""
+def candidates(extra: list[dict[str, Any]], only: list[dict[str, Any]] | None = None) -> list[dict]:
+    """The settings SH-BDNN's default race tries, the paper's first, then ``extra``;
+    or ``only`` (each completed with the paper's values) when given."""
+    if only is not None:
+        return [_full_candidate(c) for c in only]
     auto = [*hashlearn.create("sh-bdnn").auto_candidates, *extra]
     return [dict(PAPER_CHOICE), *(_full_candidate(c) for c in auto)]
 
@@ -137,6 +141,7 @@ def main() -> None:
     ap.add_argument("--out", help="append JSON lines here")
     ap.add_argument("--replay", help="a JSON-lines file of earlier runs")
     ap.add_argument("--extra", default="[]", help="JSON list of candidates to race as well")
+    ap.add_argument("--only", help="JSON list of candidates to fit instead of the race's")
     args = ap.parse_args()
     if args.replay:
         replay(args.replay)
@@ -145,7 +150,9 @@ def main() -> None:
     data = load_benchmark_data(args.protocol, seed=0)
     for n_bits in [int(b) for b in args.bits.split(",")]:
         for seed in [int(s) for s in args.seeds.split(",")]:
-            jobs = [("sh-bdnn", c) for c in candidates(json.loads(args.extra))] + [("sdh", {})]
+            only = json.loads(args.only) if args.only else None
+            settings = candidates(json.loads(args.extra), only)
+            jobs = [("sh-bdnn", c) for c in settings] + [("sdh", {})]
             for method, choice in jobs:
                 row = {"protocol": args.protocol} | fit_row(data, method, n_bits, seed, choice)
                 print(json.dumps(row), flush=True)
