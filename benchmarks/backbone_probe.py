@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import time
 from typing import Any
 
@@ -30,6 +29,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 import hashlearn
+from _rows import emit
 from hashlearn.data import load_cifar10
 from hashlearn.data.cnn import cnn_features
 from hashlearn.metrics import mean_average_precision
@@ -80,10 +80,7 @@ def main() -> None:
     for spec in args.backbones:
         name, size = spec.rsplit(":", 1)
         row = probe(images, labels, name, int(size))
-        print(json.dumps(row), flush=True)
-        if args.out:
-            with open(args.out, "a") as out:
-                out.write(json.dumps(row) + "\n")
+        emit(row, args.out)
 
 
 if __name__ == "__main__":

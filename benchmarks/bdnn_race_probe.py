@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 import hashlearn
+from _rows import emit
 from hashlearn.bench.data import load_benchmark_data
 from hashlearn.deep.bdnn.fitting import PAPER_CHOICE, _full_candidate
 from hashlearn.metrics import mean_average_precision
@@ -155,10 +156,7 @@ def main() -> None:
             jobs = [("sh-bdnn", c) for c in settings] + [("sdh", {})]
             for method, choice in jobs:
                 row = {"protocol": args.protocol} | fit_row(data, method, n_bits, seed, choice)
-                print(json.dumps(row), flush=True)
-                if args.out:
-                    with open(args.out, "a") as out:
-                        out.write(json.dumps(row) + "\n")
+                emit(row, args.out)
 
 
 if __name__ == "__main__":

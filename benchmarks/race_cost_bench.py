@@ -23,7 +23,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from _rows import emit
 from hashlearn.bench.data import load_benchmark_data
 from hashlearn.deep.bdnn import SHBDNN
 from hashlearn.deep.bdnn.fitting import _threads
@@ -98,10 +98,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores", flush=True)
     for n_bits in (int(b) for b in args.bits.split(",")):
         row = {"protocol": args.protocol, "seed": args.seed} | one_length(data, n_bits, args.seed)
-        print(json.dumps(row), flush=True)
-        if args.out:
-            with open(args.out, "a") as out:
-                out.write(json.dumps(row) + "\n")
+        emit(row, args.out)
     print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
 
 
