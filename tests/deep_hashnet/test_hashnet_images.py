@@ -77,6 +77,27 @@ def test_batch_norm_statistics_stay_fixed_while_trained_stages_learn(
     assert not torch.equal(end["stages.3.1.weight"], start["stages.3.1.weight"])  # BN affine
 
 
+def test_frozen_stages_run_every_batch_without_a_cache_and_train_as_with_one(
+    tiny_backbone, tiny_cnn, two_class_images
+):
+    images, labels = two_class_images(40)
+    kw = dict(n_bits=6, epochs=2, finetune=1, augment=False, precision="float32")
+    fits = {
+        views: HashNet(**kw, cache_views=views, backbone=tiny_backbone, random_state=0).fit(
+            images, labels
+        )
+        for views in (None, 2)
+    }
+    # no augmentation: the cache holds exactly what the frozen stages compute each batch
+    losses = {views: [h["loss"] for h in fit.history_] for views, fit in fits.items()}
+    np.testing.assert_allclose(losses[None], losses[2], rtol=1e-6)
+    torch.manual_seed(0)
+    start = tiny_cnn().state_dict()
+    end = fits[None].module_.backbone.cnn.state_dict()
+    assert torch.equal(end["stages.0.0.weight"], start["stages.0.0.weight"])  # frozen
+    assert not torch.equal(end["stages.3.0.weight"], start["stages.3.0.weight"])  # trained
+
+
 def test_augmentation_is_random_in_training_and_off_at_evaluation(two_class_images):
     images, _ = two_class_images(8)
     torch.manual_seed(0)
@@ -134,6 +155,10 @@ def test_bad_image_input_gets_a_clear_error(tiny_backbone, two_class_images):
         model.fit([images[0], images[1, :10]], labels[:2])
     with pytest.raises(ValueError, match=r"finetune.*1\.\.3"):
         HashNet(n_bits=8, epochs=1, backbone=tiny_backbone, finetune=7).fit(images, labels)
+    with pytest.raises(ValueError, match=r"cache_views must be .* or None"):
+        HashNet(n_bits=8, epochs=1, backbone=tiny_backbone, finetune=1, cache_views=-1).fit(
+            images, labels
+        )
     with pytest.raises(ValueError, match="y"):
         model.fit(images, labels[:5])
     with pytest.raises(ValueError, match=r"backbone: unknown 'resnet-9000'"):

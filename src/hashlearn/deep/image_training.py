@@ -10,6 +10,8 @@ How much of the CNN learns is the ``finetune`` setting:
   random crop + flip are pushed through the frozen stages per training image,
   and each epoch takes one of them at random, so the trained layers see the
   same augmented distribution as in ``"all"``, with a fixed pool of draws.
+  With ``cache_views=None`` nothing is cached: the frozen stages run on every
+  batch, on fresh draws, and only the backward pass through them is saved.
 * ``"frozen"``: the CNN is a fixed extractor; only the MLP and hash layer learn
   (the cache holds pooled features).
 
@@ -84,8 +86,7 @@ def frozen_stage_count(cnn: StagedCNN, finetune: Any) -> int:
         return 0
     if finetune == "frozen":
         return len(cnn.stages)
-    is_int = isinstance(finetune, (int, np.integer)) and not isinstance(finetune, bool)
-    if is_int and 1 <= int(finetune) <= n_blocks:
+    if _is_int(finetune) and 1 <= int(finetune) <= n_blocks:
         return len(cnn.stages) - 1 - int(finetune)
     raise ValueError(
         f"finetune must be 'all', 'frozen' or the number of last blocks to train "
@@ -168,7 +169,8 @@ def train_on_images(
     """Train ``network`` (from :func:`build_image_network`) on ``images``.
 
     The first ``len(images) - n_val`` rows train, the last ``n_val`` validate.
-    ``settings``: image_size, augment, cache_views, crop_scale.
+    ``settings``: image_size, augment, cache_views (None: frozen stages not cached),
+    crop_scale.
     """
     assert isinstance(network.backbone, ImageEncoder)
     encoder = network.backbone
@@ -176,20 +178,23 @@ def train_on_images(
     cnn.freeze_first(frozen_stage_count(cnn, finetune))
     n_train, size = len(images) - n_val, int(settings["image_size"])
     augment, crop_scale = bool(settings["augment"]), float(settings["crop_scale"])
+    cache_views = check_cache_views(settings["cache_views"])
     transform: Transform
     eval_transform: Transform
-    if cnn.n_frozen:
-        n_views = int(settings["cache_views"]) if augment else 0
+    if cnn.n_frozen and cache_views is not None:
+        n_views = cache_views if augment else 0
         cache = ActivationCache(
             cnn, images, n_train, size, n_views, cfg.precision, cfg.progress, crop_scale=crop_scale
         )
         rows = np.arange(len(images))
         trained = HashingNetwork(_TrainedPart(encoder), network.head)
         transform, eval_transform = cache.train_transform, cache.eval_transform
+        pooled = cnn.suffix
     else:
         rows, trained = images, network
         transform, eval_transform = image_transforms(size, augment, crop_scale)
-    _fit_scaler(encoder, rows[:n_train], eval_transform, cfg.precision)
+        pooled = cnn
+    _fit_scaler(encoder, pooled, rows[:n_train], eval_transform, cfg.precision)
     val = (rows[n_train:], y[n_train:]) if n_val else None
     cfg = replace(cfg, eval_batch_size=IMAGE_BATCH)
     return train_hashing(
@@ -197,9 +202,29 @@ def train_on_images(
     )
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_cache_views(cache_views: Any) -> int | None:
+    """``cache_views`` as an int >= 0, or None (the frozen stages are not cached).
+
+    >>> check_cache_views(4), check_cache_views(None)
+    (4, None)
+    """
+    if cache_views is None:
+        return None
+    if not _is_int(cache_views) or cache_views < 0:
+        raise ValueError(
+            f"cache_views must be a number of views >= 0 or None (no cache); got {cache_views!r}"
+        )
+    return int(cache_views)
+
+
 @torch.no_grad()
 def _fit_scaler(
     encoder: ImageEncoder,
+    pooled: Callable[[torch.Tensor], torch.Tensor],
     rows: np.ndarray,
     transform: Transform,
     precision: str,
@@ -207,17 +232,17 @@ def _fit_scaler(
 ) -> None:
     """Standardise the MLP's input with the pooled features of the clean training images.
 
-    ``transform`` gives the input of the CNN's trained stages (images, or cached
-    activations of the frozen ones), so :meth:`StagedCNN.suffix` finishes the job.
+    ``transform`` gives the CNN's input (images) or the cached output of its frozen
+    stages; ``pooled`` finishes the job (the whole CNN, or :meth:`StagedCNN.suffix`).
     """
     was_training = encoder.training
     encoder.eval()
     weight = next(encoder.parameters())
     dtype = resolve_precision(precision, weight.device)
-    pooled = []
+    features = []
     with autocast(weight.device, dtype):
         for start in range(0, len(rows), batch_size):
             x = transform(rows[start : start + batch_size]).to(weight.device, weight.dtype)
-            pooled.append(encoder.cnn.suffix(x).double().cpu().numpy())
+            features.append(pooled(x).double().cpu().numpy())
     encoder.train(was_training)
-    encoder.mlp.fit_scaler(np.concatenate(pooled))
+    encoder.mlp.fit_scaler(np.concatenate(features))

@@ -120,7 +120,7 @@ class PairwiseHasher(TorchHasher):
     finetune: Any
     image_size: int
     augment: bool
-    cache_views: int
+    cache_views: int | None
     crop_scale: float
     precision: str
     val_scoring: str

@@ -58,7 +58,7 @@ class DHN(PairwiseHasher):
         finetune: str | int = "all",
         image_size: int = 128,
         augment: bool = True,
-        cache_views: int = 4,
+        cache_views: int | None = 4,
         crop_scale: float = 1.0,
         precision: str = "auto",
         val_scoring: str = "training",

@@ -26,7 +26,8 @@ backbone : "auto" (features -> "mlp", images -> "efficientnet-lite0"), "mlp" or 
 finetune : images only: "all" (whole CNN), k (last k blocks, from cached
     activations) or "frozen" (CNN fixed).
 image_size, augment, cache_views : input side in pixels (128); random crop + flip
-    in training; augmented views cached per image when ``finetune`` is k or "frozen".
+    in training; augmented views cached per image when ``finetune`` is k or "frozen"
+    (4; None: nothing cached, the frozen stages run on every batch with fresh crops).
 crop_scale : images only: 1.0 (the papers: crops of the image's size, translated) or
     a fraction in (0, 1): each training crop's side is drawn between it and the whole
     image, then resized to ``image_size`` (scale augmentation; beyond the papers).
@@ -120,7 +121,7 @@ class HashNet(PairwiseHasher):
         finetune: str | int = "all",
         image_size: int = 128,
         augment: bool = True,
-        cache_views: int = 4,
+        cache_views: int | None = 4,
         crop_scale: float = 1.0,
         precision: str = "auto",
         val_scoring: str = "training",
