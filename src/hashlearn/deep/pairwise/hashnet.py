@@ -24,7 +24,7 @@ lr_step : halve the lr every this many iterations (None: constant).
 backbone : "auto" (features -> "mlp", images -> "efficientnet-lite0"), "mlp" or a
     CNN name.
 finetune : images only: "all" (whole CNN), k (last k blocks, from cached
-    activations) or "frozen" (CNN fixed).
+    activations unless ``cache_views`` is None) or "frozen" (CNN fixed).
 image_size, augment, cache_views : input side in pixels (128); random crop + flip
     in training; augmented views cached per image when ``finetune`` is k or "frozen"
     (4; None: nothing cached, the frozen stages run on every batch with fresh crops).
