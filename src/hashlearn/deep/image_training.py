@@ -30,6 +30,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from hashlearn._precision import autocast, resolve_precision
+from hashlearn._validation import check_int
 from hashlearn.data.cnn import IMAGE_BATCH, prepare_images
 from hashlearn.deep.backbones import FeatureMLP
 from hashlearn.deep.heads import HashHead
@@ -86,7 +87,8 @@ def frozen_stage_count(cnn: StagedCNN, finetune: Any) -> int:
         return 0
     if finetune == "frozen":
         return len(cnn.stages)
-    if _is_int(finetune) and 1 <= int(finetune) <= n_blocks:
+    is_int = isinstance(finetune, (int, np.integer)) and not isinstance(finetune, bool)
+    if is_int and 1 <= int(finetune) <= n_blocks:
         return len(cnn.stages) - 1 - int(finetune)
     raise ValueError(
         f"finetune must be 'all', 'frozen' or the number of last blocks to train "
@@ -202,10 +204,6 @@ def train_on_images(
     )
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def check_cache_views(cache_views: Any) -> int | None:
     """``cache_views`` as an int >= 0, or None (the frozen stages are not cached).
 
@@ -214,11 +212,10 @@ def check_cache_views(cache_views: Any) -> int | None:
     """
     if cache_views is None:
         return None
-    if not _is_int(cache_views) or cache_views < 0:
-        raise ValueError(
-            f"cache_views must be a number of views >= 0 or None (no cache); got {cache_views!r}"
-        )
-    return int(cache_views)
+    try:
+        return check_int(cache_views, "cache_views", minimum=0)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{error}; give a number of views or None (no cache)") from None
 
 
 @torch.no_grad()
