@@ -175,6 +175,16 @@ MNIST_FULL_RUNS = (
 XEON, EPYC = "Intel(R) Xeon(R) Processor", "AMD EPYC"
 #: Claims recorded with the math kernels pinned to AVX2 (``Claim.kernels``).
 AVX2 = PINNED_TAG
+#: What the end-to-end image claims share: the images themselves, a one-epoch quick run,
+#: and where they were recorded (two threads on the Intel Xeon, kernels pinned).
+END_TO_END: dict[str, Any] = {
+    "features": "images",
+    "quick": IMAGES_QUICK,
+    "quick_params": {"epochs": 1},
+    "recorded_on": XEON,
+    "kernels": AVX2,
+    "threads": 2,
+}
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(
@@ -426,16 +436,11 @@ CLAIMS: tuple[Claim, ...] = (
             32: {MAP: 0.7641, PR2: 0.7959},
             48: {MAP: 0.7802, PR2: 0.7895},
         },
-        features="images",
         results_file=(
             "deep_e2e_hashnet12_xeon_avx2.json, deep_e2e_hashnet24_xeon_avx2.json, "
             "deep_e2e_hashnet32_xeon_avx2.json, deep_e2e_hashnet48_xeon_avx2.json"
         ),
-        quick=IMAGES_QUICK,
-        quick_params={"epochs": 1},
-        recorded_on=XEON,
-        kernels=AVX2,
-        threads=2,
+        **END_TO_END,
     ),
     Claim(
         "hashnet-e2e-held-out",
@@ -444,13 +449,8 @@ CLAIMS: tuple[Claim, ...] = (
         "hashnet",
         recorded={48: {MAP: 0.7828, PR2: 0.7861}},
         params={"val_scoring": "held-out"},
-        features="images",
         results_file="deep_e2e_hashnet48_heldout_xeon_avx2.json",
-        quick=IMAGES_QUICK,
-        quick_params={"epochs": 1},
-        recorded_on=XEON,
-        kernels=AVX2,
-        threads=2,
+        **END_TO_END,
     ),
     Claim(
         "hashnet-e2e-160px",
@@ -459,13 +459,8 @@ CLAIMS: tuple[Claim, ...] = (
         "hashnet",
         recorded={48: {MAP: 0.7901, PR2: 0.7944}},
         params={"val_scoring": "held-out", "image_size": 160},
-        features="images",
         results_file="deep_e2e_hashnet48_heldout_160px_xeon_avx2.json",
-        quick=IMAGES_QUICK,
-        quick_params={"epochs": 1},
-        recorded_on=XEON,
-        kernels=AVX2,
-        threads=2,
+        **END_TO_END,
     ),
     Claim(
         "dhn-e2e",
@@ -475,13 +470,8 @@ CLAIMS: tuple[Claim, ...] = (
         recorded={48: {MAP: 0.6201, PR2: 0.6023}},
         published={48: {MAP: 0.621}},
         params={"learning_rate": 0.003},
-        features="images",
         results_file="deep_e2e_dhn48_xeon_avx2.json",
-        quick=IMAGES_QUICK,
-        quick_params={"epochs": 1},
-        recorded_on=XEON,
-        kernels=AVX2,
-        threads=2,
+        **END_TO_END,
     ),
     Claim(
         "dhn-e2e-held-out",
@@ -491,13 +481,8 @@ CLAIMS: tuple[Claim, ...] = (
         recorded={48: {MAP: 0.6283, PR2: 0.6193}},
         published={48: {MAP: 0.621}},
         params={"val_scoring": "held-out", "epochs": 36},
-        features="images",
         results_file="deep_e2e_dhn48_heldout36_xeon_avx2.json",
-        quick=IMAGES_QUICK,
-        quick_params={"epochs": 1},
-        recorded_on=XEON,
-        kernels=AVX2,
-        threads=2,
+        **END_TO_END,
     ),
     Claim(
         "dhn-e2e-defaults",
@@ -510,16 +495,11 @@ CLAIMS: tuple[Claim, ...] = (
             32: {MAP: 0.618, PR2: 0.6725},
         },
         published={12: {MAP: 0.555}, 24: {MAP: 0.594}, 32: {MAP: 0.603}},
-        features="images",
         results_file=(
             "deep_e2e_dhn12_defaults_xeon_avx2.json, deep_e2e_dhn24_defaults_xeon_avx2.json, "
             "deep_e2e_dhn32_defaults_xeon_avx2.json"
         ),
-        quick=IMAGES_QUICK,
-        quick_params={"epochs": 1},
-        recorded_on=XEON,
-        kernels=AVX2,
-        threads=2,
+        **END_TO_END,
     ),
 )
 
