@@ -87,13 +87,14 @@ def frozen_stage_count(cnn: StagedCNN, finetune: Any) -> int:
         return 0
     if finetune == "frozen":
         return len(cnn.stages)
-    is_int = isinstance(finetune, (int, np.integer)) and not isinstance(finetune, bool)
-    if is_int and 1 <= int(finetune) <= n_blocks:
-        return len(cnn.stages) - 1 - int(finetune)
-    raise ValueError(
-        f"finetune must be 'all', 'frozen' or the number of last blocks to train "
-        f"(1..{n_blocks} for this backbone); got {finetune!r}"
-    )
+    try:
+        n_trained = check_int(finetune, "finetune", minimum=1, maximum=n_blocks)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"finetune must be 'all', 'frozen' or the number of last blocks to train "
+            f"(1..{n_blocks} for this backbone); got {finetune!r}"
+        ) from None
+    return len(cnn.stages) - 1 - n_trained
 
 
 class ActivationCache:
