@@ -131,13 +131,19 @@ def replay(path: str) -> None:
     print("\nmeans: " + ", ".join(f"{k} {np.mean(v):.4f}" for k, v in totals.items()))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def probe_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments of the BDNN probes: protocol, code lengths, seeds, output, replay."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("protocol", nargs="?")
     ap.add_argument("bits", nargs="?", help="comma list of code lengths")
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--out", help="append JSON lines here")
     ap.add_argument("--replay", help="a JSON-lines file of earlier runs")
+    return ap
+
+
+def main() -> None:
+    ap = probe_parser(__doc__)
     ap.add_argument("--extra", default="[]", help="JSON list of candidates to race as well")
     ap.add_argument("--only", help="JSON list of candidates to fit instead of the race's")
     args = ap.parse_args()

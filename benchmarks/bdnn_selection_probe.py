@@ -18,7 +18,6 @@ Usage (one thread; benchmarks/results/bdnn.md section 6ac)::
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 from collections import defaultdict
@@ -29,7 +28,7 @@ import torch
 
 import hashlearn
 from _rows import emit
-from bdnn_race_probe import candidates
+from bdnn_race_probe import candidates, probe_parser
 from hashlearn.bench.data import load_benchmark_data
 from hashlearn.deep.bdnn.validation import split_validation
 from hashlearn.metrics import mean_average_precision
@@ -145,13 +144,7 @@ def ordered_alike(cells: list[list[dict]], margin: float = 0.005) -> tuple[int, 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("protocol", nargs="?")
-    ap.add_argument("bits", nargs="?", help="comma list of code lengths")
-    ap.add_argument("--seeds", default="0")
-    ap.add_argument("--out", help="append JSON lines here")
-    ap.add_argument("--replay", help="a JSON-lines file of earlier runs")
-    args = ap.parse_args()
+    args = probe_parser(__doc__).parse_args()
     if args.replay:
         replay(args.replay)
         return
