@@ -29,8 +29,8 @@ import torch
 import hashlearn
 from _rows import emit
 from bdnn_race_probe import candidates, probe_parser
-from hashlearn.bench.data import load_benchmark_data
-from hashlearn.deep.bdnn.validation import split_validation
+from hashlearn.bench.data import BenchData, load_benchmark_data
+from hashlearn.deep.bdnn.validation import default_val_size, split_validation
 from hashlearn.metrics import mean_average_precision
 
 
@@ -52,9 +52,9 @@ def leave_one_out_aps(codes: np.ndarray, labels: np.ndarray) -> list[float]:
     return aps
 
 
-def fit_row(protocol: str, method: str, n_bits: int, seed: int, choice: dict) -> dict[str, Any]:
-    """Fit one candidate (or SDH) on the split of ``seed``; its test mAP and validation APs."""
-    data = load_benchmark_data(protocol, seed=seed)
+def fit_row(data: BenchData, method: str, n_bits: int, seed: int, choice: dict) -> dict[str, Any]:
+    """Fit one candidate (or SDH) on ``data``, the split of ``seed``; its test mAP and
+    validation APs."""
     params = {"preset": "auto", "refit": False, **choice} if method == "sh-bdnn" else {}
     model = hashlearn.create(method, n_bits=n_bits, random_state=seed, **params)
     model.fit(data.X_train, data.y_train)
@@ -63,7 +63,7 @@ def fit_row(protocol: str, method: str, n_bits: int, seed: int, choice: dict) ->
     )
     row = {"method": method, "bits": n_bits, "seed": seed, "choice": choice, "map": float(test)}
     if method == "sh-bdnn":  # the rows the fit carved, as it carved them (its first draw)
-        size = min(1000, round(0.1 * len(data.X_train)))
+        size = default_val_size(len(data.X_train))
         _, val = split_validation(len(data.X_train), size, np.random.default_rng(seed))
         codes = model.encode(data.X_train[val])
         row["val_aps"] = leave_one_out_aps(codes, np.asarray(data.y_train)[val])
@@ -151,9 +151,10 @@ def main() -> None:
     torch.set_num_threads(1)
     jobs = [("sh-bdnn", c) for c in candidates([])] + [("sdh", {})]
     for seed in [int(s) for s in args.seeds.split(",")]:
+        data = load_benchmark_data(args.protocol, seed=seed)
         for n_bits in [int(b) for b in args.bits.split(",")]:
             for method, choice in jobs:
-                row = fit_row(args.protocol, method, n_bits, seed, choice)
+                row = fit_row(data, method, n_bits, seed, choice)
                 emit({"protocol": args.protocol} | row, args.out)
 
 

@@ -33,7 +33,7 @@ import hashlearn
 from hashlearn.bench.data import BenchData, load_benchmark_data
 from hashlearn.codes import unpack_bits
 from hashlearn.deep.bdnn import similarity
-from hashlearn.deep.bdnn.validation import split_validation
+from hashlearn.deep.bdnn.validation import default_val_size, split_validation
 from hashlearn.metrics import mean_average_precision
 
 
@@ -41,7 +41,7 @@ def fixed_split(data: BenchData) -> tuple[np.ndarray, ...]:
     """Training and validation rows: the protocol's, or the ones ``fit`` carves with seed 0."""
     if data.X_val is not None:
         return data.X_train, data.y_train, data.X_val, data.y_val
-    size = min(1000, round(0.1 * len(data.X_train)))
+    size = default_val_size(len(data.X_train))
     train, val = split_validation(len(data.X_train), size, np.random.default_rng(0))
     return data.X_train[train], data.y_train[train], data.X_train[val], data.y_train[val]
 

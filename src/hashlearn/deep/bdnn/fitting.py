@@ -43,7 +43,7 @@ from hashlearn.deep.bdnn.training import (
     alternate,
     w_step,
 )
-from hashlearn.deep.bdnn.validation import map_scorer, split_validation
+from hashlearn.deep.bdnn.validation import default_val_size, map_scorer, split_validation
 from hashlearn.deep.checkpoint import data_digest, params_fingerprint
 from hashlearn.hashers._pca import itq_rotation, top_pca
 
@@ -337,7 +337,7 @@ class BDNNBase(TorchHasher):
             y, y_val = check_label_pair(y, y_val, X.shape[0], X_val.shape[0], ("y", "y_val"))
             return {"X": X, "y": y, "X_val": X_val, "y_val": y_val}
         y = check_labels(y, X.shape[0]) if self.supervised else None
-        size = self.val_size if self.val_size is not None else min(1000, round(0.1 * len(X)))
+        size = self.val_size if self.val_size is not None else default_val_size(len(X))
         train, val = split_validation(X.shape[0], size, rng)
         y_train, y_val = (None, None) if y is None else (y[train], y[val])
         return {"X": X[train], "y": y_train, "X_val": X[val], "y_val": y_val}

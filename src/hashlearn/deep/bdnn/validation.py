@@ -33,6 +33,16 @@ def split_validation(
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+def default_val_size(n_samples: int) -> int:
+    """How many of ``n_samples`` training rows a fit carves for validation when
+    ``val_size`` is not given: a tenth, at most 1,000.
+
+    >>> default_val_size(1000), default_val_size(50_000)
+    (100, 1000)
+    """
+    return min(1000, round(0.1 * n_samples))
+
+
 def knn_relevance(
     queries: torch.Tensor, database: torch.Tensor, k: int, chunk: int = 1024
 ) -> Callable[[slice], torch.Tensor]:
