@@ -25,6 +25,7 @@ import argparse
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ import torch
 
 import hashlearn
 from _rows import emit
-from hashlearn.bench.data import load_benchmark_data
+from hashlearn.bench.data import BenchData, load_benchmark_data
 from hashlearn.deep.bdnn.fitting import PAPER_CHOICE, _full_candidate
 from hashlearn.metrics import mean_average_precision
 
@@ -140,6 +141,25 @@ def probe_parser(doc: str) -> argparse.ArgumentParser:
     ap.add_argument("--out", help="append JSON lines here")
     ap.add_argument("--replay", help="a JSON-lines file of earlier runs")
     return ap
+
+
+Rows = Callable[[BenchData, int, int], Iterable[dict[str, Any]]]
+
+
+def run_probe(doc: str, replay_rows: Callable[[str], None], rows: Rows) -> None:
+    """A seed-by-seed probe's command line: ``--replay`` a file of earlier rows, or for
+    each seed (the protocol's split) and code length emit ``rows(data, n_bits, seed)``,
+    one thread per process."""
+    args = probe_parser(doc).parse_args()
+    if args.replay:
+        replay_rows(args.replay)
+        return
+    torch.set_num_threads(1)
+    for seed in (int(s) for s in args.seeds.split(",")):
+        data = load_benchmark_data(args.protocol, seed=seed)
+        for n_bits in (int(b) for b in args.bits.split(",")):
+            for row in rows(data, n_bits, seed):
+                emit({"protocol": args.protocol} | row, args.out)
 
 
 def main() -> None:

@@ -24,12 +24,10 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
-import torch
 
 import hashlearn
-from _rows import emit
-from bdnn_race_probe import candidates, probe_parser
-from hashlearn.bench.data import BenchData, load_benchmark_data
+from bdnn_race_probe import candidates, run_probe
+from hashlearn.bench.data import BenchData
 from hashlearn.deep.bdnn.validation import default_val_size, split_validation
 from hashlearn.metrics import mean_average_precision
 
@@ -144,18 +142,12 @@ def ordered_alike(cells: list[list[dict]], margin: float = 0.005) -> tuple[int, 
 
 
 def main() -> None:
-    args = probe_parser(__doc__).parse_args()
-    if args.replay:
-        replay(args.replay)
-        return
-    torch.set_num_threads(1)
     jobs = [("sh-bdnn", c) for c in candidates([])] + [("sdh", {})]
-    for seed in [int(s) for s in args.seeds.split(",")]:
-        data = load_benchmark_data(args.protocol, seed=seed)
-        for n_bits in [int(b) for b in args.bits.split(",")]:
-            for method, choice in jobs:
-                row = fit_row(data, method, n_bits, seed, choice)
-                emit({"protocol": args.protocol} | row, args.out)
+    run_probe(
+        __doc__,
+        replay,
+        lambda data, n_bits, seed: (fit_row(data, m, n_bits, seed, c) for m, c in jobs),
+    )
 
 
 if __name__ == "__main__":
