@@ -18,6 +18,7 @@ Usage (one thread; benchmarks/results/bdnn.md section 6ad)::
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -27,9 +28,10 @@ import numpy as np
 import torch
 
 import hashlearn
-from bdnn_race_probe import run_probe
+from bdnn_race_probe import probe_parser, run_probe
 from hashlearn.bench.data import BenchData
 from hashlearn.codes import binarize, pack_bits
+from hashlearn.deep.bdnn.estimators import SHBDNN
 from hashlearn.deep.bdnn.network import BDNNEncoder, hidden_sizes, pca_initialise
 from hashlearn.deep.bdnn.optimise import lbfgs_step
 from hashlearn.hashers._kernel import rbf_features
@@ -41,8 +43,11 @@ WEIGHT_DECAYS = (1e-4, 3e-4, 1e-3, 3e-3)
 Encoder = Callable[[np.ndarray], np.ndarray]
 
 
-def fit_to_codes(X: np.ndarray, B: np.ndarray, lambda1: float, seed: int) -> Encoder:
+def fit_to_codes(
+    X: np.ndarray, B: np.ndarray, lambda1: float, seed: int, hidden: tuple[int, int] | None = None
+) -> Encoder:
     """SH-BDNN's network trained to output ``B`` (+-1) for the rows ``X``; its encoder.
+    ``hidden``: the sizes (n1, n2), by default the authors' for the code length.
 
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(60, 5)); B = np.where(X[:, :2] >= 0, 1.0, -1.0)
@@ -53,7 +58,7 @@ def fit_to_codes(X: np.ndarray, B: np.ndarray, lambda1: float, seed: int) -> Enc
     inputs = torch.as_tensor(X, dtype=torch.float32)
     targets = torch.as_tensor(B, dtype=torch.float32)
     torch.manual_seed(seed)
-    net = BDNNEncoder(X.shape[1], hidden_sizes(B.shape[1]), B.shape[1])
+    net = BDNNEncoder(X.shape[1], hidden or hidden_sizes(B.shape[1]), B.shape[1])
     pca_initialise(net, inputs, np.random.default_rng(seed))
 
     def cost() -> torch.Tensor:
@@ -70,8 +75,11 @@ def query_map(encode: Encoder, data: BenchData, n_bits: int) -> float:
     return float(mean_average_precision(q, db, data.y_query, data.y_db, n_bits=n_bits))
 
 
-def ceiling_row(data: BenchData, n_bits: int, seed: int) -> dict[str, Any]:
-    """SDH's test mAP and the network's, on the features and on SDH's map, per weight decay."""
+def ceiling_row(
+    data: BenchData, n_bits: int, seed: int, hidden: str = "table", inputs: str = "features,map"
+) -> dict[str, Any]:
+    """SDH's test mAP and the network's per weight decay, on the ``inputs`` (the features,
+    SDH's kernel map), with the ``hidden`` sizes of SH-BDNN ("table" or "wide")."""
     sdh = hashlearn.create("sdh", n_bits=n_bits, random_state=seed).fit(data.X_train, data.y_train)
 
     def project(Z: np.ndarray) -> np.ndarray:
@@ -80,34 +88,46 @@ def ceiling_row(data: BenchData, n_bits: int, seed: int) -> dict[str, Any]:
     def kernel(Z: np.ndarray) -> np.ndarray:
         return rbf_features(np.asarray(Z, np.float64), sdh.anchors_, sdh.sigma_) - sdh.phi_mean_
 
+    maps = {"features": lambda Z: np.asarray(Z), "map": kernel}
+    sizes = SHBDNN(n_bits=n_bits)._hidden(hidden)
     B = np.where(project(data.X_train) >= 0, 1.0, -1.0)
     row = {"sdh": query_map(project, data, n_bits)}
-    for lambda1 in WEIGHT_DECAYS:
-        on_features = fit_to_codes(data.X_train, B, lambda1, seed)
-        row[f"features {lambda1:g}"] = query_map(on_features, data, n_bits)
-        on_map = fit_to_codes(kernel(data.X_train), B, lambda1, seed)
-        row[f"map {lambda1:g}"] = query_map(lambda Z, f=on_map: f(kernel(Z)), data, n_bits)
+    for lambda1, name in itertools.product(WEIGHT_DECAYS, inputs.split(",")):
+        to_inputs = maps[name]
+        net = fit_to_codes(to_inputs(data.X_train), B, lambda1, seed, sizes)
+        column = f"{name} {lambda1:g}" if hidden == "table" else f"{name} {hidden} {lambda1:g}"
+        row[column] = query_map(lambda Z, f=net, g=to_inputs: f(g(Z)), data, n_bits)
     return {"bits": n_bits, "seed": seed, "map": {k: round(v, 4) for k, v in row.items()}}
 
 
 def replay(path: str) -> None:
-    """Print each column's mean over the seeds per code length, and the best in hindsight."""
-    cells: dict[int, list[dict]] = defaultdict(list)
+    """Print each column's mean over the seeds per code length, and the best network in
+    hindsight; rows of the same seed and length (runs with other options) are merged."""
+    cells: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
     with open(path) as lines:
         for row in map(json.loads, lines):
-            cells[row["bits"]].append(row["map"])
-    columns = list(next(iter(cells.values()))[0])
+            cells[(row["bits"], row["seed"])].update(row["map"])
+    columns = list(dict.fromkeys(k for cell in cells.values() for k in cell))
     print("| L (seeds) | " + " | ".join(columns) + " | best network in hindsight |")
     print("|---" * (len(columns) + 2) + "|")
-    for bits, rows in sorted(cells.items()):
-        means = [np.mean([r[c] for r in rows]) for c in columns]
+    for bits in sorted({b for b, _ in cells}):
+        rows = [cell for (b, _), cell in cells.items() if b == bits]
+        means = [np.mean([r[c] for r in rows if c in r]) for c in columns]
         hindsight = np.mean([max(v for k, v in r.items() if k != "sdh") for r in rows])
         values = " | ".join(f"{m:.4f}" for m in [*means, hindsight])
         print(f"| {bits} ({len(rows)}) | {values} |")
 
 
 def main() -> None:
-    run_probe(__doc__, replay, lambda data, n_bits, seed: [ceiling_row(data, n_bits, seed)])
+    ap = probe_parser(__doc__)
+    ap.add_argument("--hidden", choices=["table", "wide"], default="table")
+    ap.add_argument("--inputs", default="features,map", help="comma list: features, map")
+    args = ap.parse_args()
+    run_probe(
+        args,
+        replay,
+        lambda data, n_bits, seed: [ceiling_row(data, n_bits, seed, args.hidden, args.inputs)],
+    )
 
 
 if __name__ == "__main__":

@@ -146,11 +146,10 @@ def probe_parser(doc: str) -> argparse.ArgumentParser:
 Rows = Callable[[BenchData, int, int], Iterable[dict[str, Any]]]
 
 
-def run_probe(doc: str, replay_rows: Callable[[str], None], rows: Rows) -> None:
-    """A seed-by-seed probe's command line: ``--replay`` a file of earlier rows, or for
-    each seed (the protocol's split) and code length emit ``rows(data, n_bits, seed)``,
-    one thread per process."""
-    args = probe_parser(doc).parse_args()
+def run_probe(args: argparse.Namespace, replay_rows: Callable[[str], None], rows: Rows) -> None:
+    """A seed-by-seed probe, ``args`` from :func:`probe_parser`: ``--replay`` a file of
+    earlier rows, or for each seed (the protocol's split) and code length emit
+    ``rows(data, n_bits, seed)``, one thread per process."""
     if args.replay:
         replay_rows(args.replay)
         return

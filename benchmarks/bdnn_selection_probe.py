@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 import hashlearn
-from bdnn_race_probe import candidates, run_probe
+from bdnn_race_probe import candidates, probe_parser, run_probe
 from hashlearn.bench.data import BenchData
 from hashlearn.deep.bdnn.validation import default_val_size, split_validation
 from hashlearn.metrics import mean_average_precision
@@ -144,7 +144,7 @@ def ordered_alike(cells: list[list[dict]], margin: float = 0.005) -> tuple[int, 
 def main() -> None:
     jobs = [("sh-bdnn", c) for c in candidates([])] + [("sdh", {})]
     run_probe(
-        __doc__,
+        probe_parser(__doc__).parse_args(),
         replay,
         lambda data, n_bits, seed: (fit_row(data, m, n_bits, seed, c) for m, c in jobs),
     )
