@@ -6,14 +6,19 @@ sigmoid layers, a linear code layer, the layer-wise PCA start) is then trained o
 same rows, by full-batch L-BFGS, to (1/2m) ||H - B||^2 + (lambda1/2) sum ||W||^2: the
 W-step with the best codes SDH knows. Its inputs are the features as SH-BDNN reads them,
 or SDH's own kernel map (anchors, bandwidth and centring of the fitted SDH). Test mAP of
-sign(H) beside SDH's: if even this network stays below SDH, no choice of codes B (what
-SH-BDNN's alternation learns) lifts SH-BDNN above SDH on these rows.
+sign(H) beside SDH's: if even this network stays below SDH, SH-BDNN's alternation would
+have to find codes B that generalise better than SDH's own to lift it above SDH.
 
 Usage (one thread; benchmarks/results/bdnn.md section 6ad)::
 
     OMP_NUM_THREADS=1 python benchmarks/bdnn_ceiling_probe.py digits 8,16,24,32 \\
         --seeds 0,1,2,3,4 --out ceiling.jsonl
+    OMP_NUM_THREADS=1 python benchmarks/bdnn_ceiling_probe.py digits 8,16,24,32 \\
+        --seeds 0,1,2,3,4 --hidden wide --inputs map --decays 3e-4,1e-3 --out ceiling.jsonl
     python benchmarks/bdnn_ceiling_probe.py --replay ceiling.jsonl
+
+``--hidden wide``: SH-BDNN's "wide" sizes (twice the table's, at least (256, 100));
+``--inputs map``: the kernel map alone; ``--decays 3e-4,1e-3``: these weight decays only.
 """
 
 from __future__ import annotations
@@ -37,8 +42,8 @@ from hashlearn.deep.bdnn.optimise import lbfgs_step
 from hashlearn.hashers._kernel import rbf_features
 from hashlearn.metrics import mean_average_precision
 
-#: Weight decays the network is trained with (each a column of the table).
-WEIGHT_DECAYS = (1e-4, 3e-4, 1e-3, 3e-3)
+#: Weight decays the network is trained with by default (each a column of the table).
+WEIGHT_DECAYS = "1e-4,3e-4,1e-3,3e-3"
 
 Encoder = Callable[[np.ndarray], np.ndarray]
 
@@ -76,10 +81,16 @@ def query_map(encode: Encoder, data: BenchData, n_bits: int) -> float:
 
 
 def ceiling_row(
-    data: BenchData, n_bits: int, seed: int, hidden: str = "table", inputs: str = "features,map"
+    data: BenchData,
+    n_bits: int,
+    seed: int,
+    hidden: str = "table",
+    inputs: str = "features,map",
+    decays: str = WEIGHT_DECAYS,
 ) -> dict[str, Any]:
-    """SDH's test mAP and the network's per weight decay, on the ``inputs`` (the features,
-    SDH's kernel map), with the ``hidden`` sizes of SH-BDNN ("table" or "wide")."""
+    """SDH's test mAP and the network's per weight decay (comma list ``decays``), on the
+    ``inputs`` (the features, SDH's kernel map), with SH-BDNN's ``hidden`` sizes ("table"
+    or "wide")."""
     sdh = hashlearn.create("sdh", n_bits=n_bits, random_state=seed).fit(data.X_train, data.y_train)
 
     def project(Z: np.ndarray) -> np.ndarray:
@@ -92,7 +103,7 @@ def ceiling_row(
     sizes = SHBDNN(n_bits=n_bits)._hidden(hidden)
     B = np.where(project(data.X_train) >= 0, 1.0, -1.0)
     row = {"sdh": query_map(project, data, n_bits)}
-    for lambda1, name in itertools.product(WEIGHT_DECAYS, inputs.split(",")):
+    for lambda1, name in itertools.product(map(float, decays.split(",")), inputs.split(",")):
         to_inputs = maps[name]
         net = fit_to_codes(to_inputs(data.X_train), B, lambda1, seed, sizes)
         column = f"{name} {lambda1:g}" if hidden == "table" else f"{name} {hidden} {lambda1:g}"
@@ -122,11 +133,14 @@ def main() -> None:
     ap = probe_parser(__doc__)
     ap.add_argument("--hidden", choices=["table", "wide"], default="table")
     ap.add_argument("--inputs", default="features,map", help="comma list: features, map")
+    ap.add_argument("--decays", default=WEIGHT_DECAYS, help="comma list of weight decays")
     args = ap.parse_args()
     run_probe(
         args,
         replay,
-        lambda data, n_bits, seed: [ceiling_row(data, n_bits, seed, args.hidden, args.inputs)],
+        lambda data, n_bits, seed: [
+            ceiling_row(data, n_bits, seed, args.hidden, args.inputs, args.decays)
+        ],
     )
 
 
