@@ -93,8 +93,7 @@ def ceiling_row(
     or "wide")."""
     sdh = hashlearn.create("sdh", n_bits=n_bits, random_state=seed).fit(data.X_train, data.y_train)
 
-    def project(Z: np.ndarray) -> np.ndarray:
-        return sdh._project(np.asarray(Z, dtype=np.float64))
+    project = sdh.project
 
     def kernel(Z: np.ndarray) -> np.ndarray:
         return rbf_features(np.asarray(Z, np.float64), sdh.anchors_, sdh.sigma_) - sdh.phi_mean_
