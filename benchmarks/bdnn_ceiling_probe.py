@@ -93,15 +93,13 @@ def ceiling_row(
     or "wide")."""
     sdh = hashlearn.create("sdh", n_bits=n_bits, random_state=seed).fit(data.X_train, data.y_train)
 
-    project = sdh.project
-
     def kernel(Z: np.ndarray) -> np.ndarray:
         return rbf_features(np.asarray(Z, np.float64), sdh.anchors_, sdh.sigma_) - sdh.phi_mean_
 
     maps = {"features": lambda Z: np.asarray(Z), "map": kernel}
     sizes = SHBDNN(n_bits=n_bits)._hidden(hidden)
-    B = np.where(project(data.X_train) >= 0, 1.0, -1.0)
-    row = {"sdh": query_map(project, data, n_bits)}
+    B = np.where(sdh.project(data.X_train) >= 0, 1.0, -1.0)
+    row = {"sdh": query_map(sdh.project, data, n_bits)}
     for lambda1, name in itertools.product(map(float, decays.split(",")), inputs.split(",")):
         to_inputs = maps[name]
         net = fit_to_codes(to_inputs(data.X_train), B, lambda1, seed, sizes)
